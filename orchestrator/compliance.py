@@ -1,0 +1,82 @@
+"""PII redaction applied before anything is logged, stored, cached or sent out.
+
+Covers card numbers (13-19 digits, Luhn-valid, with optional spaces or
+dashes), US social security numbers, and account numbers introduced by the
+word "account". Amounts such as "25,000" are never touched: they are too
+short and fail the patterns' anchors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+__all__ = ["redact", "redact_event", "redact_value"]
+
+CARD_MASK = "[CARD]"
+SSN_MASK = "[SSN]"
+ACCOUNT_MASK = "[ACCOUNT]"
+
+# 13-19 digits, optionally grouped by single spaces or dashes.
+_CARD_RE = re.compile(r"(?<![\d.,])(?:\d[ -]?){12,18}\d(?![\d.,]\d)")
+_SSN_RE = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
+_SSN_SPOKEN_RE = re.compile(
+    r"(?i)\b(social security(?: number)?|ssn)(\s*(?:is|:)?\s*)(\d[\d -]{7,10}\d)"
+)
+_ACCOUNT_RE = re.compile(
+    r"(?i)\b(account(?:\s+(?:number|no\.?|#))?)(\s*(?:is|:)?\s*)(\d[\d -]{4,20}\d)"
+)
+
+_T = TypeVar("_T", bound=BaseModel)
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _mask_card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return CARD_MASK if 13 <= len(digits) <= 19 and _luhn_ok(digits) else match.group(0)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with card numbers, SSNs and account numbers masked."""
+    if not text:
+        return text
+    out = _CARD_RE.sub(_mask_card, text)
+    out = _SSN_RE.sub(SSN_MASK, out)
+    out = _SSN_SPOKEN_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{SSN_MASK}", out)
+    out = _ACCOUNT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{ACCOUNT_MASK}", out)
+    return out
+
+
+def redact_value(value: Any) -> Any:
+    """Redact every string inside a JSON-like value (str, list, dict)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(v) for v in value)
+    return value
+
+
+def redact_event(event: _T) -> _T:
+    """A copy of a pydantic event with every string field redacted."""
+    updates = {
+        name: redact_value(getattr(event, name))
+        for name, info in type(event).model_fields.items()
+        if name not in ("session_id", "type", "wall_time")
+    }
+    changed = {k: v for k, v in updates.items() if v != getattr(event, k)}
+    return event.model_copy(update=changed) if changed else event

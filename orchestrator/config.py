@@ -1,0 +1,121 @@
+"""Settings, read from ``VOICEBOT_*`` environment variables.
+
+Precedence: environment variable, then ``[tool.voicebot]`` in the checkout's
+``pyproject.toml`` (when running from a checkout), then the defaults below.
+All runtime data (sessions, logs, model cache) lives under ``home``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def _pyproject_defaults() -> dict[str, Any]:
+    """The ``[tool.voicebot]`` table of the checkout's pyproject, if there is one."""
+    try:
+        with _PYPROJECT.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    table = data.get("tool", {}).get("voicebot", {})
+    return table if isinstance(table, dict) else {}
+
+
+class _PyprojectSource(PydanticBaseSettingsSource):
+    """Lowest-priority settings source: ``[tool.voicebot]``."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return _pyproject_defaults().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        known = set(self.settings_cls.model_fields)
+        return {k: v for k, v in _pyproject_defaults().items() if k in known}
+
+
+class Settings(BaseSettings):
+    """Every knob of the workbench. Field ``x`` is set by ``VOICEBOT_X``."""
+
+    model_config = SettingsConfigDict(env_prefix="VOICEBOT_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".voicebot")
+    stt: str = "whisper-base"
+    tts: str = "piper"
+    llm: str = "rules"
+
+    # Whisper decoding: beam 1 and a fixed language keep STT near its floor.
+    stt_beam_size: int = Field(default=1, ge=1, le=10)
+    stt_language: str = "en"
+    stt_threads: int = Field(default=2, ge=1, le=64)
+    # Encode only clip + 3 s (at least 8 s) of context instead of Whisper's fixed 30 s window;
+    # a looping decode falls back to the full window. False = stock faster-whisper.
+    stt_fit_window: bool = True
+
+    # Input limits: a turn is a caller's utterance, not a recording of a meeting.
+    max_audio_seconds: float = Field(default=60.0, gt=0)
+    max_audio_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_text_chars: int = Field(default=2000, gt=0)
+    # Below this peak level (dBFS) the audio counts as silence.
+    silence_dbfs: float = -50.0
+
+    # Scripted fakes: "|" separates successive outputs.
+    fake_transcripts: str = "hello"
+    fake_replies: str = "This is a scripted reply."
+
+    log_level: str = "WARNING"
+
+    @field_validator("stt", "tts", "llm")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _PyprojectSource(settings_cls))
+
+    @property
+    def sessions_dir(self) -> Path:
+        """Directory holding the session database."""
+        return self.home / "sessions"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Directory holding one JSONL event log per session."""
+        return self.home / "logs"
+
+    @property
+    def models_dir(self) -> Path:
+        """Directory holding models assembled from package parts."""
+        return self.home / "models"
+
+    @property
+    def audio_dir(self) -> Path:
+        """Directory holding reply audio written by the CLI and app."""
+        return self.home / "audio"
+
+    def ensure_dirs(self) -> None:
+        """Create every runtime directory (idempotent)."""
+        for path in (self.sessions_dir, self.logs_dir, self.models_dir, self.audio_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Banking domain logic: pure, no I/O."""

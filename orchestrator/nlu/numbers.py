@@ -1,0 +1,214 @@
+"""Numbers as people say them and as Whisper writes them.
+
+``digitize`` rewrites spoken numbers as digits ("twenty five thousand" ->
+"25000", "six and a half" -> "6.5", "25k" -> "25000"); ``extract_loan_terms``
+then reads an amount, an interest rate and a term from the result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["LoanTerms", "digitize", "extract_loan_terms", "parse_decimal"]
+
+_UNITS = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+_NUMBER_WORD = "|".join(
+    sorted([*_UNITS, *_TENS, *_SCALES, "hundred"], key=len, reverse=True)
+)
+_DIGITS = r"\d[\d,]*(?:\.\d+)?"
+_TOKEN = rf"(?:{_NUMBER_WORD}|{_DIGITS}|a|an|and|point|half|quarter)"
+# A run of number-ish tokens separated by spaces or hyphens.
+_RUN_RE = re.compile(rf"(?<![\w.]){_TOKEN}(?:[\s-]+{_TOKEN})*(?![\w])", re.IGNORECASE)
+_K_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*k\b", re.IGNORECASE)
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """``"25,000"`` -> ``Decimal("25000")``; None when it is not a number."""
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _format(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _parse_run(tokens: list[str]) -> list[str]:
+    """Turn one run of tokens into output pieces: numbers as digit strings, other words kept."""
+    out: list[str] = []
+    total = current = Decimal(0)
+    have = False
+    last_kind = ""  # "unit", "teen", "ten", "digits", "hundred", "scale"
+    decimals: list[str] | None = None  # digits after "point", while reading them
+    pending: list[str] = []  # "a", "an", "and": not yet known to belong to a number
+
+    def flush() -> None:
+        nonlocal total, current, have, decimals, last_kind
+        if have:
+            value = total + current
+            if decimals:
+                value += Decimal("0." + "".join(decimals))
+            out.append(_format(value))
+            if decimals == []:
+                out.append("point")
+        total = current = Decimal(0)
+        have, decimals, last_kind = False, None, ""
+
+    def emit_words(*words: str) -> None:
+        flush()
+        out.extend(pending)
+        pending.clear()
+        out.extend(words)
+
+    for tok in tokens:
+        low = tok.lower()
+        if decimals is not None:
+            if low in _UNITS and _UNITS[low] < 10:
+                decimals.append(str(_UNITS[low]))
+                continue
+            flush()  # the decimal number is complete
+        if low in ("a", "an", "and"):
+            pending.append(tok)
+            continue
+        if low == "half" and have and [p.lower() for p in pending] in (["and", "a"], ["and", "an"]):
+            current += Decimal("0.5")
+            pending.clear()
+            continue
+        if low == "point" and have and not pending:
+            decimals = []
+            continue
+        kind, value = _classify(low)
+        if not kind:
+            emit_words(tok)
+            continue
+        # "a"/"an" belong to a number only before "hundred" or a scale ("a hundred");
+        # "and" only after one ("a hundred and fifty").
+        if pending:
+            continues = have and last_kind in ("hundred", "scale") and kind not in ("hundred", "scale")
+            starts = [p.lower() for p in pending][-1] in ("a", "an") and kind in ("hundred", "scale")
+            if continues:
+                pending.clear()
+            elif starts:
+                flush()
+                out.extend(pending[:-1])
+                pending.clear()
+            else:
+                flush()
+                out.extend(pending)
+                pending.clear()
+        if have and _starts_new_number(last_kind, kind):
+            flush()
+        if kind == "hundred":
+            current = (current or Decimal(1)) * 100
+        elif kind == "scale":
+            total += (current or Decimal(1)) * value
+            current = Decimal(0)
+        else:
+            current += value
+        have = True
+        last_kind = kind
+    flush()
+    out.extend(pending)
+    return out
+
+
+def _classify(low: str) -> tuple[str, Decimal]:
+    if low in _UNITS:
+        return ("unit" if _UNITS[low] < 10 else "teen"), Decimal(_UNITS[low])
+    if low in _TENS:
+        return "ten", Decimal(_TENS[low])
+    if low == "hundred":
+        return "hundred", Decimal(100)
+    if low in _SCALES:
+        return "scale", Decimal(_SCALES[low])
+    if low and low[0].isdigit():
+        value = parse_decimal(low)
+        if value is not None:
+            return "digits", value
+    return "", Decimal(0)
+
+
+def _starts_new_number(last: str, kind: str) -> bool:
+    """Two adjacent tokens that cannot be one number ("five five", "20 30")."""
+    if kind in ("hundred", "scale"):
+        return False
+    if last == "ten":
+        return kind not in ("unit",)
+    if last in ("unit", "teen", "digits"):
+        return True
+    return False
+
+
+def digitize(text: str) -> str:
+    """Rewrite spoken numbers in ``text`` as digits; other words are kept as they are."""
+    text = _K_RE.sub(lambda m: _format(Decimal(m.group(1)) * 1000), text)
+
+    def replace(match: re.Match[str]) -> str:
+        tokens = re.split(r"[\s-]+", match.group(0))
+        return " ".join(_parse_run(tokens))
+
+    return _RUN_RE.sub(replace, text)
+
+
+@dataclass(frozen=True, slots=True)
+class LoanTerms:
+    """Loan figures found in one utterance (None where not said)."""
+
+    principal: Decimal | None = None
+    rate_percent: Decimal | None = None
+    term_months: int | None = None
+
+
+_RATE_RE = re.compile(rf"({_DIGITS})\s*(?:%|percent\b|per\s*cent\b)", re.IGNORECASE)
+_TERM_RE = re.compile(
+    rf"({_DIGITS})[\s-]*(years?|yrs?|months?|mos?)\b", re.IGNORECASE
+)
+_AMOUNT_RE = re.compile(
+    rf"(\$\s*)?({_DIGITS})(\s*(?:dollars?|bucks|usd)\b)?", re.IGNORECASE
+)
+
+
+def extract_loan_terms(text: str) -> LoanTerms:
+    """Read principal, rate and term from free text (spoken or written numbers)."""
+    norm = digitize(text)
+    rate = term = principal = None
+    taken: list[tuple[int, int]] = []
+    if m := _RATE_RE.search(norm):
+        rate = parse_decimal(m.group(1))
+        taken.append(m.span())
+    if m := _TERM_RE.search(norm):
+        value = parse_decimal(m.group(1))
+        if value is not None:
+            months = value * 12 if m.group(2).lower().startswith("y") else value
+            if months == months.to_integral_value():
+                term = int(months)
+        taken.append(m.span())
+    candidates = []
+    for m in _AMOUNT_RE.finditer(norm):
+        if any(s <= m.start(2) < e for s, e in taken):
+            continue
+        value = parse_decimal(m.group(2))
+        if value is None:
+            continue
+        marked = bool(m.group(1) or m.group(3))
+        if marked or value >= 100:
+            candidates.append((marked, value))
+    if candidates:
+        marked = [v for flag, v in candidates if flag]
+        principal = (marked or [v for _, v in candidates])[0]
+    return LoanTerms(principal=principal, rate_percent=rate, term_months=term)

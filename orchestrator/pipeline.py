@@ -1,0 +1,397 @@
+"""One turn: audio or text -> STT -> dialog -> TTS, traced as events.
+
+``Pipeline.run_turn`` is the only entry point the faces (CLI, Chainlit) use.
+Timing, redaction, error events, session state and the TTS chunk cache
+live here, once; backends only do their one job. Blocking model calls run
+in worker threads so one process can serve many sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from orchestrator import audio as audio_mod
+from orchestrator.compliance import redact
+from orchestrator.config import Settings
+from orchestrator.errors import (
+    BackendError,
+    EmptyTextError,
+    InputError,
+    SilentAudioError,
+    VoicebotError,
+)
+from orchestrator.events import (
+    AudioReceived,
+    DialogReply,
+    ErrorEvent,
+    Event,
+    Stage,
+    TTSAudio,
+    TTSChunk,
+    Transcript,
+    TurnEnded,
+    TurnStarted,
+)
+from orchestrator.llm.base import DialogBackend
+from orchestrator.nlu.spoken import speakable
+from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
+from orchestrator.sessions.ids import validate_session_id
+from orchestrator.stt.base import STT
+from orchestrator.trace import Tracer
+from orchestrator.tts.base import TTS
+from orchestrator.tts.chunking import split_for_speech
+
+__all__ = ["AudioInput", "Pipeline", "TurnResult"]
+
+AudioChunkCallback = Callable[[int, np.ndarray, int], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioInput:
+    """Raw mono int16 PCM (the browser microphone's format) at ``sample_rate``."""
+
+    pcm: bytes
+    sample_rate: int
+
+
+@dataclass
+class TurnResult:
+    """Everything one turn produced (already redacted)."""
+
+    session_id: str
+    turn: int
+    user_text: str
+    transcript: str | None
+    confidence: float | None
+    reply: str
+    intent: str
+    slots: dict[str, Any]
+    state: str
+    figures: dict[str, str]
+    timings_ms: dict[str, float]
+    voice_to_voice_ms: float | None
+    audio: np.ndarray
+    sample_rate: int
+    events: list[Event] = field(default_factory=list)
+
+    def wav_bytes(self) -> bytes:
+        """The reply as a mono 16-bit WAV."""
+        return audio_mod.encode_wav(self.audio, self.sample_rate)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000.0, 1)
+
+
+class _TurnTrace:
+    """Stamps events with the session and turn, emits them, keeps the redacted copies."""
+
+    def __init__(self, tracer: Tracer, session_id: str, turn: int) -> None:
+        self.tracer = tracer
+        self.session_id = session_id
+        self.turn = turn
+        self.events: list[Event] = []
+
+    def emit(self, cls: type[Any], **fields: Any) -> Event:
+        event = self.tracer.emit(cls(session_id=self.session_id, turn=self.turn, **fields))
+        self.events.append(event)
+        return event
+
+
+class Pipeline:
+    """Loaded backends plus the session store and tracer that every turn uses."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        stt: STT,
+        tts: TTS,
+        dialog: DialogBackend,
+        store: SessionStore,
+        tracer: Tracer,
+        tts_cache_size: int = 256,
+    ) -> None:
+        self.settings = settings
+        self.stt = stt
+        self.tts = tts
+        self.dialog = dialog
+        self.store = store
+        self.tracer = tracer
+        self._tts_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._tts_cache_size = tts_cache_size
+        self._session_locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def backends(self) -> dict[str, str]:
+        """Names of the loaded backends."""
+        return {"stt": self.stt.name, "tts": self.tts.name, "llm": self.dialog.name}
+
+    def warm_up(self) -> None:
+        """Run each model once and pre-synthesize the dialog's fixed sentences."""
+        self.stt.transcribe(np.zeros(audio_mod.TARGET_RATE, dtype=np.float32))
+        for phrase in self.dialog.fixed_phrases():
+            for piece in split_for_speech(phrase):
+                self._synthesize_cached(speakable(piece), cache=True)
+
+    # -- the turn ---------------------------------------------------------
+
+    async def run_turn(
+        self,
+        session_id: str,
+        *,
+        text: str | None = None,
+        audio: bytes | Path | AudioInput | None = None,
+        on_audio_chunk: AudioChunkCallback | None = None,
+    ) -> TurnResult:
+        """Run one turn from ``text`` or ``audio`` and return its result.
+
+        Raises ``InputError`` for unusable input and ``BackendError`` when a
+        backend fails; either way an ``error`` and a ``turn_ended`` event
+        have been emitted and the session keeps its previous dialog state.
+        """
+        sid = validate_session_id(session_id)
+        if (text is None) == (audio is None):
+            raise ValueError("run_turn takes exactly one of text= or audio=")
+        lock = self._session_locks.setdefault(sid, asyncio.Lock())
+        async with lock:
+            return await self._run_locked(sid, text, audio, on_audio_chunk)
+
+    async def _run_locked(
+        self,
+        sid: str,
+        text: str | None,
+        audio: bytes | Path | AudioInput | None,
+        on_audio_chunk: AudioChunkCallback | None,
+    ) -> TurnResult:
+        turn_start = time.perf_counter()
+        state = await asyncio.to_thread(self.store.load, sid) or SessionState(session_id=sid)
+        state.turns += 1
+        trace = _TurnTrace(self.tracer, sid, state.turns)
+        trace.emit(TurnStarted, input_kind="text" if text is not None else "audio", backends=self.backends)
+        timings: dict[str, float] = {}
+        stage: Stage = "input"
+        try:
+            transcript: str | None = None
+            confidence: float | None = None
+            if audio is not None:
+                stage = "audio"
+                samples = await self._decode(audio, trace, timings)
+                stage = "stt"
+                transcript, confidence = await self._transcribe(samples, trace, timings)
+                user_text = transcript
+            else:
+                assert text is not None
+                user_text = text.strip()[: self.settings.max_text_chars]
+                if not user_text:
+                    raise EmptyTextError("the message is empty: type or say something")
+            stage = "dialog"
+            dialog_turn = await self._dialog(user_text, state, trace, timings)
+            stage = "tts"
+            reply_audio, rate, first_ms = await self._speak(
+                dialog_turn.text, trace, timings, on_audio_chunk, turn_start
+            )
+        except VoicebotError as exc:
+            await self._fail(state, trace, stage, exc, timings, turn_start)
+            raise
+        except Exception as exc:  # a backend bug must still end the turn cleanly
+            wrapped = BackendError(f"{stage} failed unexpectedly: {exc}", stage=stage)
+            await self._fail(state, trace, stage, wrapped, timings, turn_start)
+            raise wrapped from exc
+
+        voice_to_voice = first_ms if audio is not None else None
+        timings["total"] = _ms(turn_start)
+        trace.emit(
+            TurnEnded,
+            ok=True,
+            total_ms=timings["total"],
+            timings_ms=dict(timings),
+            voice_to_voice_ms=voice_to_voice,
+        )
+        reply_event = next(e for e in trace.events if isinstance(e, DialogReply))
+        state.dialog = dialog_turn.memory
+        state.history.append(
+            HistoryEntry(
+                turn=state.turns,
+                user=reply_event.user_text,
+                bot=reply_event.text,
+                intent=reply_event.intent,
+                input_kind="audio" if audio is not None else "text",
+            )
+        )
+        await asyncio.to_thread(self.store.save, state)
+        return TurnResult(
+            session_id=sid,
+            turn=state.turns,
+            user_text=reply_event.user_text,
+            transcript=redact(transcript) if transcript is not None else None,
+            confidence=confidence,
+            reply=reply_event.text,
+            intent=reply_event.intent,
+            slots=reply_event.slots,
+            state=reply_event.state,
+            figures=dict(dialog_turn.figures),
+            timings_ms=timings,
+            voice_to_voice_ms=voice_to_voice,
+            audio=reply_audio,
+            sample_rate=rate,
+            events=trace.events,
+        )
+
+    async def _fail(
+        self,
+        state: SessionState,
+        trace: _TurnTrace,
+        stage: Stage,
+        exc: VoicebotError,
+        timings: dict[str, float],
+        turn_start: float,
+    ) -> None:
+        trace.emit(
+            ErrorEvent,
+            stage=getattr(exc, "stage", stage) if not isinstance(exc, InputError) else stage,
+            category=exc.category,
+            message=exc.message,
+            retryable=exc.retryable,
+        )
+        timings["total"] = _ms(turn_start)
+        trace.emit(TurnEnded, ok=False, total_ms=timings["total"], timings_ms=dict(timings))
+        # Keep the turn counter moving so event (session, turn) pairs stay unique.
+        await asyncio.to_thread(self.store.save, state)
+
+    # -- stages -----------------------------------------------------------
+
+    async def _decode(
+        self, audio: bytes | Path | AudioInput, trace: _TurnTrace, timings: dict[str, float]
+    ) -> np.ndarray:
+        start = time.perf_counter()
+        s = self.settings
+
+        def work() -> tuple[audio_mod.DecodedAudio, np.ndarray]:
+            if isinstance(audio, AudioInput):
+                decoded = audio_mod.pcm16_to_audio(audio.pcm, audio.sample_rate, max_seconds=s.max_audio_seconds)
+            else:
+                decoded = audio_mod.decode_audio(audio, max_seconds=s.max_audio_seconds, max_bytes=s.max_audio_bytes)
+            audio_mod.ensure_speech(decoded.samples, s.silence_dbfs)
+            return decoded, audio_mod.trim_silence(decoded.samples, floor_dbfs=s.silence_dbfs)
+
+        decoded, speech = await asyncio.to_thread(work)
+        timings["audio"] = _ms(start)
+        trace.emit(
+            AudioReceived,
+            duration_s=round(decoded.duration_s, 3),
+            sample_rate=decoded.source_rate,
+            channels=decoded.channels,
+            speech_s=round(len(speech) / audio_mod.TARGET_RATE, 3),
+            ms=timings["audio"],
+        )
+        return speech
+
+    async def _transcribe(
+        self, samples: np.ndarray, trace: _TurnTrace, timings: dict[str, float]
+    ) -> tuple[str, float]:
+        start = time.perf_counter()
+        result = await asyncio.to_thread(self.stt.transcribe, samples)
+        timings["stt"] = _ms(start)
+        event = trace.emit(
+            Transcript,
+            text=result.text,
+            confidence=round(result.confidence, 4),
+            ms=timings["stt"],
+            backend=self.stt.name,
+        )
+        if not result.text.strip():
+            # Never drop a turn silently: say why there is no answer.
+            raise SilentAudioError("no words were recognised in the audio; please speak again")
+        return event.text, result.confidence  # type: ignore[union-attr]
+
+    async def _dialog(
+        self, user_text: str, state: SessionState, trace: _TurnTrace, timings: dict[str, float]
+    ) -> Any:
+        start = time.perf_counter()
+        clean = redact(user_text)
+        dialog_turn = await asyncio.to_thread(self.dialog.reply, clean, dict(state.dialog))
+        timings["dialog"] = _ms(start)
+        trace.emit(
+            DialogReply,
+            user_text=clean,
+            text=dialog_turn.text,
+            intent=dialog_turn.intent,
+            slots=dialog_turn.slots,
+            state=dialog_turn.state,
+            ms=timings["dialog"],
+            backend=self.dialog.name,
+        )
+        return dialog_turn
+
+    def _synthesize_cached(self, text: str, cache: bool) -> tuple[np.ndarray, bool]:
+        key = f"{self.tts.name}\x00{text}"
+        hit = self._tts_cache.get(key)
+        if hit is not None:
+            self._tts_cache.move_to_end(key)
+            return hit, True
+        samples = self.tts.synthesize(text)
+        if cache:
+            self._tts_cache[key] = samples
+            while len(self._tts_cache) > self._tts_cache_size:
+                self._tts_cache.popitem(last=False)
+        return samples, False
+
+    async def _speak(
+        self,
+        reply: str,
+        trace: _TurnTrace,
+        timings: dict[str, float],
+        on_audio_chunk: AudioChunkCallback | None,
+        turn_start: float,
+    ) -> tuple[np.ndarray, int, float]:
+        start = time.perf_counter()
+        fixed = set(self.dialog.fixed_phrases())
+        parts: list[np.ndarray] = []
+        first_ms = 0.0
+        first_turn_ms = 0.0
+        for index, piece in enumerate(split_for_speech(reply)):
+            chunk_start = time.perf_counter()
+            samples, cached = await asyncio.to_thread(
+                self._synthesize_cached, speakable(piece), piece in fixed
+            )
+            chunk_ms = _ms(chunk_start)
+            if index == 0:
+                first_ms = _ms(start)
+                first_turn_ms = _ms(turn_start)
+            rate = self.tts.sample_rate
+            trace.emit(
+                TTSChunk,
+                index=index,
+                text=piece,
+                ms=chunk_ms,
+                audio_s=round(len(samples) / rate, 3),
+                cached=cached,
+            )
+            if on_audio_chunk is not None:
+                await on_audio_chunk(index, samples, rate)
+            parts.append(samples)
+            # A short pause between pieces keeps sentences apart.
+            parts.append(np.zeros(int(rate * 0.12), dtype=np.float32))
+        rate = self.tts.sample_rate
+        audio = np.concatenate(parts[:-1]) if parts else np.zeros(0, dtype=np.float32)
+        timings["tts_first_audio"] = first_ms
+        timings["tts"] = _ms(start)
+        trace.emit(
+            TTSAudio,
+            first_audio_ms=first_ms,
+            total_ms=timings["tts"],
+            audio_s=round(len(audio) / rate, 3),
+            chunks=len(parts) // 2,
+            sample_rate=rate,
+            backend=self.tts.name,
+        )
+        return audio, rate, first_turn_ms

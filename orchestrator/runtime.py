@@ -1,0 +1,95 @@
+"""Process-wide wiring: load each backend once and build pipelines around them.
+
+Models are expensive (seconds, hundreds of MB), so a process keeps one
+instance per backend configuration and every session shares it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from orchestrator.config import Settings
+from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
+from orchestrator.logs import configure_logging
+from orchestrator.pipeline import Pipeline
+from orchestrator.sessions.base import SessionStore
+from orchestrator.sessions.sqlite import SqliteSessionStore
+from orchestrator.stt import STT, STT_BACKENDS
+from orchestrator.trace import EventBus, JsonlSink, Tracer
+from orchestrator.tts import TTS, TTS_BACKENDS
+
+__all__ = ["BUS", "build_pipeline", "default_store", "default_tracer", "load_backends", "load_tts"]
+
+# The in-process live bus the UI subscribes to.
+BUS = EventBus()
+
+_lock = threading.Lock()
+_backends: dict[tuple[Any, ...], Any] = {}
+
+
+def _cached(key: tuple[Any, ...], factory: Any) -> Any:
+    with _lock:
+        if key not in _backends:
+            _backends[key] = factory()
+        return _backends[key]
+
+
+def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
+    """The STT, TTS and dialog backends named by ``settings``, loaded once per process.
+
+    Raises ``ConfigError`` (unknown name, missing package or model) before any
+    turn runs.
+    """
+    # The home only decides where whisper-base is assembled, so it is not part of the key.
+    stt_key = ("stt", settings.stt, settings.stt_beam_size, settings.stt_language,
+               settings.stt_threads, settings.stt_fit_window)
+    if settings.stt == "fake":
+        stt_key += (settings.fake_transcripts,)
+    stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))
+    tts = load_tts(settings, settings.tts)
+    llm_key = ("llm", settings.llm) + ((settings.fake_replies,) if settings.llm == "fake" else ())
+    dialog = _cached(llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
+    return stt, tts, dialog
+
+
+def load_tts(settings: Settings, name: str) -> TTS:
+    """A TTS backend by name, loaded once per process (e.g. the bench's synthetic caller)."""
+    return _cached(("tts", name), lambda: TTS_BACKENDS.create(name, settings))
+
+
+def default_store(settings: Settings) -> SessionStore:
+    """The embedded SQLite store under ``VOICEBOT_HOME``."""
+    return SqliteSessionStore(settings.sessions_dir / "sessions.db")
+
+
+def default_tracer(settings: Settings, *, live: bool = True) -> Tracer:
+    """JSONL log per session, plus the in-process bus when ``live``."""
+    sinks: list[Any] = [JsonlSink(settings.logs_dir)]
+    if live:
+        sinks.append(BUS)
+    return Tracer(sinks)
+
+
+def build_pipeline(
+    settings: Settings,
+    *,
+    store: SessionStore | None = None,
+    tracer: Tracer | None = None,
+    warm: bool = True,
+) -> Pipeline:
+    """A ready pipeline: backends loaded (once per process) and optionally warmed up."""
+    configure_logging(settings.log_level)
+    settings.ensure_dirs()
+    stt, tts, dialog = load_backends(settings)
+    pipeline = Pipeline(
+        settings,
+        stt=stt,
+        tts=tts,
+        dialog=dialog,
+        store=store or default_store(settings),
+        tracer=tracer or default_tracer(settings),
+    )
+    if warm:
+        pipeline.warm_up()
+    return pipeline

@@ -1,0 +1,56 @@
+"""The session model and the SessionStore protocol every store implements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+__all__ = ["HistoryEntry", "SessionState", "SessionStore"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class HistoryEntry(BaseModel):
+    """One completed turn, as kept with the session."""
+
+    turn: int
+    user: str
+    bot: str
+    intent: str
+    input_kind: str
+
+
+class SessionState(BaseModel):
+    """Per-call state: the dialog's memory plus what has been said so far."""
+
+    session_id: str
+    turns: int = 0
+    dialog: dict[str, Any] = Field(default_factory=dict)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    """Where session state lives between turns (and between processes)."""
+
+    def load(self, session_id: str) -> SessionState | None:
+        """The saved state, or None for an unknown session."""
+        ...
+
+    def save(self, state: SessionState) -> None:
+        """Persist the state atomically."""
+        ...
+
+    def list_ids(self) -> list[str]:
+        """Every stored session id, newest first."""
+        ...
+
+    def close(self) -> None:
+        """Release resources."""
+        ...

