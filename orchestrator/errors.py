@@ -25,6 +25,8 @@ the backend boundary, with ``raise ... from exc``.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AudioError",
     "AudioTooLongError",
@@ -53,6 +55,8 @@ class VoicebotError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # The (redacted) events of the turn this error ended, set by the pipeline.
+        self.turn_events: tuple[Any, ...] = ()
 
 
 class ConfigError(VoicebotError):

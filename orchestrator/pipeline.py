@@ -264,6 +264,7 @@ class Pipeline:
         )
         timings["total"] = _ms(turn_start)
         trace.emit(TurnEnded, ok=False, total_ms=timings["total"], timings_ms=dict(timings))
+        exc.turn_events = tuple(trace.events)
         # Keep the turn counter moving so event (session, turn) pairs stay unique.
         await asyncio.to_thread(self.store.save, state)
 

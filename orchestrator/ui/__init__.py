@@ -1,0 +1,6 @@
+"""Browser-face logic, kept out of ``app.py`` so it is tested without a browser."""
+
+from orchestrator.ui.present import StepView, steps_for
+from orchestrator.ui.session import ChatSession, TurnOutcome
+
+__all__ = ["ChatSession", "StepView", "TurnOutcome", "steps_for"]
