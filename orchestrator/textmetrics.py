@@ -20,7 +20,16 @@ def normalize_words(text: str) -> list[str]:
     text = text.replace("'", "").replace("\u2019", "")
     text = _PUNCT_RE.sub(" ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
-    return ["dollars" if w == "dollar" else w for w in text.split()]
+    return [_canonical(w) for w in text.split()]
+
+
+def _canonical(word: str) -> str:
+    """One spelling per token: "dollar" -> "dollars", "6.50" -> "6.5"."""
+    if word == "dollar":
+        return "dollars"
+    if re.fullmatch(r"\d+\.\d+", word):
+        return word.rstrip("0").rstrip(".")
+    return word
 
 
 def wer(reference: str, hypothesis: str) -> float:

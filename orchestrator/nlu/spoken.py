@@ -82,4 +82,5 @@ def speakable(text: str) -> str:
     text = _MONEY_RE.sub(_money, text)
     text = _PERCENT_RE.sub(_percent, text)
     text = _NUMBER_RE.sub(lambda m: _number(m.group(1), m.group(2)), text)
-    return text.replace("APR", "A P R")
+    # Spelled with dots, Piper says the letters and Whisper hears "APR" back.
+    return re.sub(r"\bAPR\b", "A.P.R.", text)
