@@ -112,7 +112,7 @@ def decode_audio(
         channels = int(stream.codec_context.channels or 0)
         if source_rate <= 0:
             raise CorruptAudioError("the audio stream has no sample rate")
-        declared = float(stream.duration * stream.time_base) if stream.duration else 0.0
+        declared = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
         if declared > max_seconds:
             raise AudioTooLongError(
                 f"audio is {declared:.0f} s long; the limit is {max_seconds:.0f} s"

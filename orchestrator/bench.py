@@ -21,8 +21,8 @@ import numpy as np
 
 from orchestrator.audio import encode_wav
 from orchestrator.config import Settings
-from orchestrator.events import AudioReceived
 from orchestrator.errors import ConfigError
+from orchestrator.events import AudioReceived
 from orchestrator.nlu.spoken import speakable
 from orchestrator.runtime import build_pipeline, load_tts
 from orchestrator.sessions.sqlite import SqliteSessionStore

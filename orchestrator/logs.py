@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from loguru import logger
@@ -20,10 +21,8 @@ def configure_logging(level: str = "WARNING") -> None:
     global _configured
     if _configured:
         return
-    try:
+    with contextlib.suppress(ValueError):  # already removed by someone else
         logger.remove(0)
-    except ValueError:
-        pass
     logger.add(
         sys.stderr,
         level=level.upper(),

@@ -34,9 +34,9 @@ from orchestrator.events import (
     ErrorEvent,
     Event,
     Stage,
+    Transcript,
     TTSAudio,
     TTSChunk,
-    Transcript,
     TurnEnded,
     TurnStarted,
 )

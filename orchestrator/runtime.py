@@ -42,8 +42,10 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     turn runs.
     """
     # The home only decides where whisper-base is assembled, so it is not part of the key.
-    stt_key = ("stt", settings.stt, settings.stt_beam_size, settings.stt_language,
-               settings.stt_threads, settings.stt_fit_window)
+    stt_key: tuple[Any, ...] = (
+        "stt", settings.stt, settings.stt_beam_size, settings.stt_language,
+        settings.stt_threads, settings.stt_fit_window,
+    )
     if settings.stt == "fake":
         stt_key += (settings.fake_transcripts,)
     stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))

@@ -13,6 +13,7 @@ through loguru and the other sinks still run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -65,10 +66,8 @@ class JsonlSink:
 
     def close(self) -> None:
         """Detach from loguru."""
-        try:
+        with contextlib.suppress(ValueError):
             logger.remove(self._handler_id)
-        except ValueError:
-            pass
 
 
 def read_jsonl(path: Path) -> Iterator[Event]:

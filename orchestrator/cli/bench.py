@@ -6,16 +6,29 @@ import asyncio
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from orchestrator.bench import run_bench
-from orchestrator.cli.common import err_console, load_settings, print_json, voicebot_errors
+from orchestrator.cli.common import (
+    err_console,
+    load_settings,
+    print_json,
+    voicebot_errors,
+)
 
 __all__ = ["bench"]
 
 
 def bench(
-    turns: Annotated[int, typer.Option(min=1, max=500, help="Voice turns to run (at least 10 for stable percentiles).")] = 12,
+    turns: Annotated[
+        int, typer.Option(min=1, max=500, help="Voice turns to run (at least 10 for stable percentiles).")
+    ] = 12,
     stt: Annotated[str | None, typer.Option(help="STT backend (overrides VOICEBOT_STT), e.g. whisper-tiny.")] = None,
     tts: Annotated[str | None, typer.Option(help="TTS backend (overrides VOICEBOT_TTS).")] = None,
     llm: Annotated[str | None, typer.Option(help="Dialog backend (overrides VOICEBOT_LLM).")] = None,
@@ -27,18 +40,18 @@ def bench(
     audio being ready. The caller's audio is synthesized by Piper beforehand.
     """
     settings = load_settings(stt=stt, tts=tts, llm=llm)
-    with voicebot_errors(as_json):
-        with Progress(
-            TextColumn("[bold]bench"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=not err_console.is_terminal,
-        ) as bar:
-            task = bar.add_task("turns", total=turns)
-            report = asyncio.run(
-                run_bench(settings, turns, progress=lambda done, _total: bar.update(task, completed=done))
-            )
+    progress = Progress(
+        TextColumn("[bold]bench"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    with voicebot_errors(as_json), progress as bar:
+        task = bar.add_task("turns", total=turns)
+        report = asyncio.run(
+            run_bench(settings, turns, progress=lambda done, _total: bar.update(task, completed=done))
+        )
     print_json(report)

@@ -10,7 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orchestrator.cli.common import EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
+from orchestrator.cli.common import (
+    EXIT_USAGE,
+    fail,
+    load_settings,
+    print_json,
+    voicebot_errors,
+)
 from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.pipeline import TurnResult
 from orchestrator.runtime import build_pipeline

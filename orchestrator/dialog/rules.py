@@ -95,7 +95,8 @@ class RulesDialog:
         if collecting:
             missing = self._missing(loan)
             prompt = ASK[missing[0]] if missing else CAPABILITIES
-            return self._turn(f"Sorry, I didn't catch a number. {prompt}", "loan_quote", loan, "collecting_loan", memory)
+            text = f"Sorry, I didn't catch a number. {prompt}"
+            return self._turn(text, "loan_quote", loan, "collecting_loan", memory)
         return self._turn(OUT_OF_SCOPE, "out_of_scope", loan, "start", memory)
 
     @staticmethod

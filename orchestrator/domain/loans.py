@@ -40,10 +40,7 @@ def monthly_payment(principal: Decimal, annual_rate_percent: Decimal, months: in
     with localcontext() as ctx:
         ctx.prec = 40
         r = rate / Decimal(1200)
-        if r == 0:
-            exact = principal / months
-        else:
-            exact = principal * r / (1 - (1 + r) ** -months)
+        exact = principal / months if r == 0 else principal * r / (1 - (1 + r) ** -months)
     return exact.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

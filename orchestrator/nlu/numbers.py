@@ -149,9 +149,7 @@ def _starts_new_number(last: str, kind: str) -> bool:
         return False
     if last == "ten":
         return kind not in ("unit",)
-    if last in ("unit", "teen", "digits"):
-        return True
-    return False
+    return last in ("unit", "teen", "digits")
 
 
 def digitize(text: str) -> str:
@@ -209,6 +207,7 @@ def extract_loan_terms(text: str) -> LoanTerms:
         if marked or value >= 100:
             candidates.append((marked, value))
     if candidates:
-        marked = [v for flag, v in candidates if flag]
-        principal = (marked or [v for _, v in candidates])[0]
+        # "$" or "dollars" beats a bare number; otherwise the first one said.
+        with_unit = [v for flag, v in candidates if flag]
+        principal = (with_unit or [v for _, v in candidates])[0]
     return LoanTerms(principal=principal, rate_percent=rate, term_months=term)

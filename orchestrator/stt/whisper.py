@@ -49,6 +49,8 @@ def _package_dir(module: str, pip_name: str, backend: str) -> Path:
             f"STT backend {backend!r} needs the package {pip_name}: pip install {pip_name} "
             "(or set VOICEBOT_STT to another backend)"
         ) from exc
+    if mod.__file__ is None:
+        raise BackendUnavailableError(f"package {pip_name} is installed without files; reinstall it")
     return Path(mod.__file__).resolve().parent
 
 
@@ -205,10 +207,7 @@ class WhisperSTT:
 
 def _ends_in_loop(ids: list[int], min_span: int = 4) -> bool:
     """True when the last ``k`` tokens repeat the ``k`` before them (a decoding loop)."""
-    for k in range(min_span, len(ids) // 2 + 1):
-        if ids[-k:] == ids[-2 * k : -k]:
-            return True
-    return False
+    return any(ids[-k:] == ids[-2 * k : -k] for k in range(min_span, len(ids) // 2 + 1))
 
 
 def _compression_ratio(text: str) -> float:

@@ -14,7 +14,7 @@ __all__ = ["split_for_speech"]
 # A sentence ends at . ! or ? followed by space and a capital, digit, $ or quote;
 # "6.5" and "$489.15" have no space after the dot, so they never split.
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\"'(])")
-_CLAUSE_RE = re.compile(r"(?<=[,;:])\s+|\s+(?:-|–|—)\s+")
+_CLAUSE_RE = re.compile(r"(?<=[,;:])\s+|\s+(?:-|\u2013|\u2014)\s+")  # hyphen, en and em dash
 _LONG_FIRST_WORDS = 7
 _MIN_CLAUSE_WORDS = 3
 

@@ -10,7 +10,11 @@ import wave
 import numpy as np
 
 from orchestrator.config import Settings
-from orchestrator.errors import BackendError, BackendTimeoutError, BackendUnavailableError
+from orchestrator.errors import (
+    BackendError,
+    BackendTimeoutError,
+    BackendUnavailableError,
+)
 from orchestrator.tts.base import TTS_BACKENDS
 
 __all__ = ["EspeakTTS"]

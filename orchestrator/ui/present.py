@@ -9,9 +9,9 @@ from orchestrator.events import (
     DialogReply,
     ErrorEvent,
     Event,
+    Transcript,
     TTSAudio,
     TTSChunk,
-    Transcript,
 )
 
 __all__ = ["StepView", "steps_for"]
@@ -72,9 +72,10 @@ def steps_for(events: list[Event]) -> list[StepView]:
             pieces = "\n".join(
                 f"{c.index + 1}. {c.text} ({_fmt_ms(c.ms)}{', cached' if c.cached else ''})" for c in chunks
             )
+            name = f"Text-to-speech · first audio {_fmt_ms(event.first_audio_ms)} · total {_fmt_ms(event.total_ms)}"
             steps.append(
                 StepView(
-                    name=f"Text-to-speech · first audio {_fmt_ms(event.first_audio_ms)} · total {_fmt_ms(event.total_ms)}",
+                    name=name,
                     type="tool",
                     input=pieces,
                     output=f"{event.audio_s:.2f} s of audio at {event.sample_rate} Hz ({event.backend})",

@@ -69,7 +69,8 @@ class ChatSession:
         if self._overflow:
             limit = self.pipeline.settings.max_audio_seconds
             self.start_recording()
-            return TurnOutcome(steps=[], error=f"That recording is longer than the {limit:.0f} s limit. Please keep it shorter.")
+            message = f"That recording is longer than the {limit:.0f} s limit. Please keep it shorter."
+            return TurnOutcome(steps=[], error=message)
         pcm = bytes(self._recording)
         self.start_recording()
         return await self._run(audio=AudioInput(pcm=pcm, sample_rate=MIC_SAMPLE_RATE))

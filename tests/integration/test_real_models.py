@@ -143,3 +143,25 @@ def test_espeak_speaks_audible_audio(tmp_path):
     samples = espeak.synthesize("Hello from the bank.")
     assert len(samples) / espeak.sample_rate > 0.5
     assert float(np.abs(samples).max()) > 0.05
+
+
+async def test_a_spoken_loan_question_gets_a_spoken_quote_through_the_real_pipeline(real_settings, real_backends):
+    from orchestrator.pipeline import Pipeline
+    from orchestrator.runtime import default_tracer
+    from orchestrator.sessions.sqlite import SqliteSessionStore
+
+    stt, tts, dialog = real_backends
+    pipeline = Pipeline(
+        real_settings, stt=stt, tts=tts, dialog=dialog,
+        store=SqliteSessionStore(real_settings.sessions_dir / "pipeline-test.db"),
+        tracer=default_tracer(real_settings, live=False),
+    )
+    question = "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent."
+    wav = encode_wav(tts.synthesize(speakable(question)), tts.sample_rate)
+    result = await pipeline.run_turn("real-pipeline", audio=wav)
+    assert "$489.15" in result.reply and "6.50%" in result.reply
+    assert result.intent == "loan_quote"
+    assert [e.type for e in result.events][:4] == ["turn_started", "audio_received", "transcript", "dialog_reply"]
+    assert result.voice_to_voice_ms is not None and result.voice_to_voice_ms > 0
+    assert len(result.audio) / result.sample_rate > 5.0
+    pipeline.store.close()
