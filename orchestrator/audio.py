@@ -56,14 +56,19 @@ class DecodedAudio:
 
 
 def _resampler() -> av.AudioResampler:
-    return av.AudioResampler(format="flt", layout="mono", rate=TARGET_RATE)
+    # Planar float at the target rate, keeping the source channels: the downmix is
+    # a plain average done below, because FFmpeg's mono downmix adds channels at
+    # -3 dB each and can push a full-scale stereo file past 1.0.
+    return av.AudioResampler(format="fltp", rate=TARGET_RATE)
 
 
 def _frames_to_array(frames: list[av.AudioFrame]) -> np.ndarray:
-    parts = [f.to_ndarray().reshape(-1) for f in frames if f.samples]
+    """Concatenate frames and average their channels into mono float32."""
+    parts = [f.to_ndarray() for f in frames if f.samples]
     if not parts:
         return np.zeros(0, dtype=np.float32)
-    return np.concatenate(parts).astype(np.float32, copy=False)
+    joined = np.concatenate([p.reshape(p.shape[0], -1) if p.ndim == 2 else p.reshape(1, -1) for p in parts], axis=1)
+    return joined.mean(axis=0).astype(np.float32, copy=False)
 
 
 def decode_audio(
@@ -80,15 +85,17 @@ def decode_audio(
     """
     if isinstance(source, str | Path):
         path = Path(source)
+        if path.exists() and not path.is_file():
+            raise CorruptAudioError(f"cannot read audio file {path}: it is not a regular file")
         try:
             size = path.stat().st_size
+            if size > max_bytes:
+                raise AudioTooLongError(
+                    f"audio file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"
+                )
+            data = path.read_bytes()
         except OSError as exc:
             raise CorruptAudioError(f"cannot read audio file {path}: {exc.strerror}") from exc
-        if size > max_bytes:
-            raise AudioTooLongError(
-                f"audio file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"
-            )
-        data = path.read_bytes()
     else:
         data = bytes(source)
     if not data:
@@ -146,7 +153,7 @@ def resample(samples: np.ndarray, rate: int, target: int = TARGET_RATE) -> np.nd
         np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1), format="flt", layout="mono"
     )
     frame.sample_rate = rate
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=target)
+    resampler = av.AudioResampler(format="fltp", layout="mono", rate=target)
     return _frames_to_array([*resampler.resample(frame), *resampler.resample(None)])
 
 
@@ -163,7 +170,10 @@ def pcm16_to_audio(pcm: bytes, sample_rate: int, *, max_seconds: float = 60.0) -
             f"recording is {ints.size / sample_rate:.0f} s long; the limit is {max_seconds:.0f} s"
         )
     floats = ints.astype(np.float32) / 32768.0
-    return DecodedAudio(samples=resample(floats, sample_rate), source_rate=sample_rate, channels=1)
+    samples = resample(floats, sample_rate)
+    if samples.size == 0:
+        raise EmptyAudioError("the recording is too short to contain any speech")
+    return DecodedAudio(samples=samples, source_rate=sample_rate, channels=1)
 
 
 def _frame_db(samples: np.ndarray, rate: int) -> np.ndarray:

@@ -19,8 +19,9 @@ CARD_MASK = "[CARD]"
 SSN_MASK = "[SSN]"
 ACCOUNT_MASK = "[ACCOUNT]"
 
-# 13-19 digits, optionally grouped by single spaces or dashes.
-_CARD_RE = re.compile(r"(?<![\d.,])(?:\d[ -]?){12,18}\d(?![\d.,]\d)")
+# A run of 13 or more digits, optionally grouped by single spaces or dashes; the
+# card inside it (13-19 digits, Luhn-valid) is found by _mask_card.
+_CARD_RE = re.compile(r"(?<![\d.,])(?:\d[ -]?){12,}\d(?![\d.,]\d)")
 _SSN_RE = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
 _SSN_SPOKEN_RE = re.compile(
     r"(?i)\b(social security(?: number)?|ssn)(\s*(?:is|:)?\s*)(\d[\d -]{7,10}\d)"
@@ -44,9 +45,34 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _card_span(run: str) -> tuple[int, int] | None:
+    """Character span of a Luhn-valid 13-19 digit card inside a digit run, longest first.
+
+    Windows start and end at group boundaries (a card followed by its expiry
+    or CVV: "4111 1111 1111 1111 12 25"); a single group of more than 19
+    digits is also tried by its prefixes (a card typed straight into a CVV).
+    Arbitrary inner windows are not tried: one in ten would pass Luhn by chance.
+    """
+    positions = [i for i, ch in enumerate(run) if ch.isdigit()]
+    digits = "".join(run[i] for i in positions)
+    starts = [k for k, i in enumerate(positions) if i == 0 or not run[i - 1].isdigit()]
+    ends = {k + 1 for k, i in enumerate(positions) if i == len(run) - 1 or not run[i + 1].isdigit()}
+    one_long_group = len(starts) == 1 and len(digits) > 19
+    for length in range(min(19, len(digits)), 12, -1):
+        for a in starts:
+            b = a + length
+            if b <= len(digits) and (b in ends or (one_long_group and a == 0)) and _luhn_ok(digits[a:b]):
+                return positions[a], positions[b - 1] + 1
+    return None
+
+
 def _mask_card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return CARD_MASK if 13 <= len(digits) <= 19 and _luhn_ok(digits) else match.group(0)
+    run = match.group(0)
+    span = _card_span(run)
+    if span is None:
+        return run
+    head, tail = run[: span[0]], run[span[1] :]
+    return head + CARD_MASK + (_CARD_RE.sub(_mask_card, tail) if tail else "")
 
 
 def redact(text: str) -> str:

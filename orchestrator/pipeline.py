@@ -129,6 +129,10 @@ class Pipeline:
         self._tts_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tts_cache_size = tts_cache_size
         self._session_locks: dict[str, asyncio.Lock] = {}
+        # Pieces of the dialog's verbatim sentences: their audio is worth caching.
+        self._fixed_pieces = {
+            piece for phrase in dialog.fixed_phrases() for piece in (phrase, *split_for_speech(phrase))
+        }
 
     @property
     def backends(self) -> dict[str, str]:
@@ -190,7 +194,8 @@ class Pipeline:
                 user_text = transcript
             else:
                 assert text is not None
-                user_text = text.strip()[: self.settings.max_text_chars]
+                # Redact before cutting to length, so a cut can never split a card number.
+                user_text = redact(text.strip())[: self.settings.max_text_chars]
                 if not user_text:
                     raise EmptyTextError("the message is empty: type or say something")
             stage = "dialog"
@@ -355,14 +360,13 @@ class Pipeline:
         turn_start: float,
     ) -> tuple[np.ndarray, int, float]:
         start = time.perf_counter()
-        fixed = set(self.dialog.fixed_phrases())
         parts: list[np.ndarray] = []
         first_ms = 0.0
         first_turn_ms = 0.0
         for index, piece in enumerate(split_for_speech(reply)):
             chunk_start = time.perf_counter()
             samples, cached = await asyncio.to_thread(
-                self._synthesize_cached, speakable(piece), piece in fixed
+                self._synthesize_cached, speakable(piece), piece in self._fixed_pieces
             )
             chunk_ms = _ms(chunk_start)
             if index == 0:

@@ -75,4 +75,4 @@ def real_backends(real_settings: Settings) -> tuple[object, object, object]:
     return load_backends(real_settings)
 
 
-__all__ = ["FakeDialog", "REALDATA", "REPO_ROOT", "make_pipeline"]
+__all__ = ["REALDATA", "REPO_ROOT", "FakeDialog", "make_pipeline"]

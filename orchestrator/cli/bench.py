@@ -39,7 +39,7 @@ def bench(
     voice_to_voice_ms runs from the end of the caller's audio to the first reply
     audio being ready. The caller's audio is synthesized by Piper beforehand.
     """
-    settings = load_settings(stt=stt, tts=tts, llm=llm)
+    settings = load_settings(as_json=as_json, stt=stt, tts=tts, llm=llm)
     progress = Progress(
         TextColumn("[bold]bench"),
         BarColumn(),

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from orchestrator.config import Settings
 from orchestrator.errors import (
@@ -49,19 +50,25 @@ def fail(message: str, code: int, *, as_json: bool = False, category: str = "err
     if as_json:
         print_json({"error": {"category": category, "message": message, "exit_code": code}})
     else:
-        err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment, with CLI options (where given) on top."""
+def load_settings(*, as_json: bool = False, **overrides: Any) -> Settings:
+    """Settings from the environment, with CLI options (where given) on top; bad values exit 2."""
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise typer.BadParameter(f"{where}: {first['msg']}") from None
+        field = ".".join(str(p) for p in first["loc"])
+        fail(
+            f"invalid setting VOICEBOT_{field.upper()}: {first['msg']}",
+            EXIT_USAGE,
+            as_json=as_json,
+            category="config",
+        )
+        raise  # unreachable: fail() always exits
 
 
 @contextmanager

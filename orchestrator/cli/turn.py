@@ -70,13 +70,20 @@ def turn(
         fail("give exactly one of --text or --audio", EXIT_USAGE, as_json=as_json, category="usage")
     if audio is not None and not audio.is_file():
         fail(f"audio file not found: {audio}", EXIT_USAGE, as_json=as_json, category="usage")
-    settings = load_settings(stt=stt, tts=tts, llm=llm)
+    if out is not None and out.is_dir():
+        fail(f"--out {out} is a directory; give a file name such as reply.wav", EXIT_USAGE, as_json=as_json,
+             category="usage")
+    settings = load_settings(as_json=as_json, stt=stt, tts=tts, llm=llm)
     with voicebot_errors(as_json):
         sid = validate_session_id(session) if session is not None else new_session_id()
         pipeline = build_pipeline(settings, warm=False)
         result = asyncio.run(pipeline.run_turn(sid, text=text, audio=audio))
         target = out or session_file(settings.audio_dir, sid, f"-turn{result.turn}.wav")
-        atomic_write_bytes(target, result.wav_bytes())
+        try:
+            atomic_write_bytes(target, result.wav_bytes())
+        except OSError as exc:
+            fail(f"cannot write the reply audio to {target}: {exc.strerror}", EXIT_USAGE, as_json=as_json,
+                 category="usage")
     payload = turn_payload(result, target, pipeline.backends)
     if as_json:
         print_json(payload)

@@ -16,6 +16,7 @@ from orchestrator.domain.loans import (
     MAX_MONTHS,
     LoanInputError,
     apr_for_level_payments,
+    final_payment,
     monthly_payment,
     total_of_payments,
 )
@@ -121,15 +122,17 @@ class RulesDialog:
         months = int(loan["term_months"])
         try:
             payment = monthly_payment(principal, rate, months)
+            last = final_payment(principal, rate, months)
             total = total_of_payments(principal, rate, months)
-            apr = apr_for_level_payments(principal, payment, months)
+            apr = apr_for_level_payments(principal, payment, months, last)
         except LoanInputError as exc:
             return self._turn(f"I can't quote that: {exc}.", "loan_quote", loan, "collecting_loan", memory)
+        final_note = f", with a final payment of {format_money(last, cents=True)}" if last != payment else ""
         text = (
             f"{ESTIMATE_LEAD} For {format_money(principal)} over {months} months at "
-            f"{_format_rate(rate)} a year, the monthly payment is {format_money(payment, cents=True)}, "
-            f"and the APR is {apr:.2f}%. In total you would repay {format_money(total, cents=True)}. "
-            f"{NOT_AN_OFFER}"
+            f"{_format_rate(rate)} a year, the monthly payment is {format_money(payment, cents=True)}"
+            f"{final_note}, and the APR is {apr:.2f}%. "
+            f"In total you would repay {format_money(total, cents=True)}. {NOT_AN_OFFER}"
         )
         figures = {"payment": str(payment), "apr": str(apr), "total": str(total)}
         return self._turn(text, "loan_quote", loan, "quoted", memory, figures)

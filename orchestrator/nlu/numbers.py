@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 __all__ = ["LoanTerms", "digitize", "extract_loan_terms", "parse_decimal"]
 
 _UNITS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
     "eighteen": 18, "nineteen": 19,
@@ -28,7 +28,7 @@ _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORD = "|".join(
     sorted([*_UNITS, *_TENS, *_SCALES, "hundred"], key=len, reverse=True)
 )
-_DIGITS = r"\d[\d,]*(?:\.\d+)?"
+_DIGITS = r"(?:\d[\d,]*(?:\.\d+)?|\.\d+)"
 _TOKEN = rf"(?:{_NUMBER_WORD}|{_DIGITS}|a|an|and|point|half|quarter)"
 # A run of number-ish tokens separated by spaces or hyphens.
 _RUN_RE = re.compile(rf"(?<![\w.]){_TOKEN}(?:[\s-]+{_TOKEN})*(?![\w])", re.IGNORECASE)
@@ -55,19 +55,22 @@ def _parse_run(tokens: list[str]) -> list[str]:
     have = False
     last_kind = ""  # "unit", "teen", "ten", "digits", "hundred", "scale"
     decimals: list[str] | None = None  # digits after "point", while reading them
+    implicit_zero = False  # "point five": the whole part was never said
+    point_word = "point"  # as the caller wrote it, restored if no digit follows
     pending: list[str] = []  # "a", "an", "and": not yet known to belong to a number
 
     def flush() -> None:
-        nonlocal total, current, have, decimals, last_kind
+        nonlocal total, current, have, decimals, last_kind, implicit_zero
         if have:
             value = total + current
             if decimals:
                 value += Decimal("0." + "".join(decimals))
-            out.append(_format(value))
+            if not (implicit_zero and not decimals):
+                out.append(_format(value))
             if decimals == []:
-                out.append("point")
+                out.append(point_word)
         total = current = Decimal(0)
-        have, decimals, last_kind = False, None, ""
+        have, decimals, last_kind, implicit_zero = False, None, "", False
 
     def emit_words(*words: str) -> None:
         flush()
@@ -81,6 +84,9 @@ def _parse_run(tokens: list[str]) -> list[str]:
             if low in _UNITS and _UNITS[low] < 10:
                 decimals.append(str(_UNITS[low]))
                 continue
+            if low.isdigit():  # "6 point 5"
+                decimals.append(low)
+                continue
             flush()  # the decimal number is complete
         if low in ("a", "an", "and"):
             pending.append(tok)
@@ -89,8 +95,13 @@ def _parse_run(tokens: list[str]) -> list[str]:
             current += Decimal("0.5")
             pending.clear()
             continue
-        if low == "point" and have and not pending:
-            decimals = []
+        if low == "point" and (have or not pending):
+            if not have:  # "point five percent" means 0.5
+                flush()
+                out.extend(pending)
+                pending.clear()
+                have, implicit_zero = True, True
+            decimals, point_word = [], tok
             continue
         kind, value = _classify(low)
         if not kind:

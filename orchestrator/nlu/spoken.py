@@ -53,7 +53,7 @@ def _digits_words(digits: str) -> str:
 
 def _money(match: re.Match[str]) -> str:
     dollars = int(match.group(1).replace(",", ""))
-    cents = int(match.group(2)) if match.group(2) else 0
+    cents = int(match.group(2).ljust(2, "0")) if match.group(2) else 0  # "$10.5" is 50 cents
     text = f"{int_to_words(dollars)} dollar{'' if dollars == 1 else 's'}"
     if cents:
         text += f" and {int_to_words(cents)} cent{'' if cents == 1 else 's'}"
@@ -72,7 +72,7 @@ def _percent(match: re.Match[str]) -> str:
     return f"{_number(match.group(1), frac)} percent"
 
 
-_MONEY_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?(?!\d)")
+_MONEY_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)")
 _PERCENT_RE = re.compile(r"(\d+)(?:\.(\d+))?\s?%")
 _NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\w])")
 

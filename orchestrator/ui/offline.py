@@ -14,7 +14,9 @@ from typing import Any
 
 __all__ = ["install", "strip_external_links"]
 
-_EXTERNAL_LINK_RE = re.compile(r"<link\b[^>]*\bhref=\"(?:https?:)?//[^\"]*\"[^>]*/?>", re.IGNORECASE | re.DOTALL)
+_EXTERNAL_LINK_RE = re.compile(
+    r"""<link\b[^>]*\bhref\s*=\s*(["']?)(?:https?:)?//[^"'\s>]*\1[^>]*>""", re.IGNORECASE | re.DOTALL
+)
 
 
 def strip_external_links(html: str) -> str:

@@ -19,7 +19,12 @@ __all__ = ["StepView", "steps_for"]
 
 @dataclass(frozen=True, slots=True)
 class StepView:
-    """One stage as a UI step. ``name`` is unique within a turn (it becomes a DOM id)."""
+    """One stage as a UI step.
+
+    ``name`` is unique within a turn (it becomes a DOM id) and uses only
+    letters, digits, spaces, ``-`` and ``.``: Chainlit looks up an avatar by
+    step name and rejects other characters with a 400.
+    """
 
     name: str
     type: str
@@ -40,7 +45,7 @@ def steps_for(events: list[Event]) -> list[StepView]:
         if isinstance(event, AudioReceived):
             steps.append(
                 StepView(
-                    name=f"Audio · {_fmt_ms(event.ms)}",
+                    name=f"Audio - {_fmt_ms(event.ms)}",
                     type="tool",
                     input=f"{event.duration_s:.2f} s at {event.sample_rate} Hz, {event.channels} channel(s)",
                     output=f"{event.speech_s:.2f} s of speech after trimming silence, 16 kHz mono",
@@ -50,7 +55,7 @@ def steps_for(events: list[Event]) -> list[StepView]:
         elif isinstance(event, Transcript):
             steps.append(
                 StepView(
-                    name=f"Speech-to-text · {_fmt_ms(event.ms)}",
+                    name=f"Speech-to-text - {_fmt_ms(event.ms)}",
                     type="tool",
                     input=f"caller audio ({event.backend})",
                     output=f"{event.text}\n\nconfidence {event.confidence:.2f}",
@@ -61,7 +66,7 @@ def steps_for(events: list[Event]) -> list[StepView]:
             slots = ", ".join(f"{k}={v}" for k, v in event.slots.items()) or "none"
             steps.append(
                 StepView(
-                    name=f"Dialog · {_fmt_ms(event.ms)}",
+                    name=f"Dialog - {_fmt_ms(event.ms)}",
                     type="llm",
                     input=event.user_text,
                     output=f"{event.text}\n\nintent: {event.intent} · state: {event.state} · slots: {slots}",
@@ -72,7 +77,7 @@ def steps_for(events: list[Event]) -> list[StepView]:
             pieces = "\n".join(
                 f"{c.index + 1}. {c.text} ({_fmt_ms(c.ms)}{', cached' if c.cached else ''})" for c in chunks
             )
-            name = f"Text-to-speech · first audio {_fmt_ms(event.first_audio_ms)} · total {_fmt_ms(event.total_ms)}"
+            name = f"Text-to-speech - first audio {_fmt_ms(event.first_audio_ms)} - total {_fmt_ms(event.total_ms)}"
             steps.append(
                 StepView(
                     name=name,

@@ -1,0 +1,169 @@
+"""orchestrator.compliance: card numbers, SSNs and account numbers are masked; amounts never are."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orchestrator.compliance import ACCOUNT_MASK, CARD_MASK, SSN_MASK, redact, redact_event, redact_value
+from orchestrator.events import DialogReply, TurnStarted
+
+# Published test card numbers (Luhn-valid): Visa, Mastercard, Amex, Discover.
+VISA = "4111111111111111"
+MASTERCARD = "5555555555554444"
+AMEX = "378282246310005"
+DISCOVER = "6011111111111117"
+
+
+def luhn_ok(digits: str) -> bool:
+    """Independent Luhn check (sum of doubled-every-second digit from the right)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d // 10 + d % 10
+    return total % 10 == 0
+
+
+def test_the_test_card_numbers_are_luhn_valid_and_their_neighbours_are_not():
+    for card in (VISA, MASTERCARD, AMEX, DISCOVER):
+        assert luhn_ok(card)
+    assert not luhn_ok("4111111111111112")
+    assert not luhn_ok("1234567812345678")
+
+
+@pytest.mark.parametrize("card", [VISA, MASTERCARD, AMEX, DISCOVER])
+def test_a_luhn_valid_card_number_is_masked(card):
+    assert redact(f"my card is {card} thanks") == f"my card is {CARD_MASK} thanks"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["4111 1111 1111 1111", "4111-1111-1111-1111", "5555 5555 5555 4444", "3782-822463-10005"],
+)
+def test_a_card_number_grouped_with_spaces_or_dashes_is_masked(written):
+    assert redact(f"card {written}.") == f"card {CARD_MASK}."
+
+
+def test_two_card_numbers_in_one_sentence_are_both_masked():
+    assert redact(f"{VISA} and {MASTERCARD}") == f"{CARD_MASK} and {CARD_MASK}"
+
+
+@pytest.mark.parametrize("number", ["4111111111111112", "1234567812345678", "4111 1111 1111 1112"])
+def test_a_luhn_invalid_sixteen_digit_number_is_left_alone(number):
+    assert redact(f"reference {number}") == f"reference {number}"
+
+
+@pytest.mark.parametrize(
+    "text", [f"card {VISA} 12 25", "card 4111 1111 1111 1111 123", "card 4111 1111 1111 1111 2024"]
+)
+def test_a_card_number_followed_by_its_expiry_or_cvv_is_still_masked(text):
+    assert "4111" not in redact(text)
+
+
+def test_a_social_security_number_is_masked():
+    assert redact("my SSN is 123-45-6789.") == f"my SSN is {SSN_MASK}."
+
+
+def test_a_spoken_social_security_number_without_dashes_is_masked():
+    assert redact("my social security number is 123 45 6789") == f"my social security number is {SSN_MASK}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("account number 12345678", f"account number {ACCOUNT_MASK}"),
+        ("account 12345678", f"account {ACCOUNT_MASK}"),
+        ("Account no. 98765432", f"Account no. {ACCOUNT_MASK}"),
+        ("account number is 1234 5678", f"account number is {ACCOUNT_MASK}"),
+        ("account: 1234-5678-9012", f"account: {ACCOUNT_MASK}"),
+    ],
+)
+def test_an_account_number_introduced_by_the_word_account_is_masked(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$25,000",
+        "25000 dollars",
+        "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent",
+        "$1,000,000,000,000",
+        "the monthly payment is $489.15",
+        "call 555-123-4567",
+        "date 2024-01-01",
+        "pi is 3.14159265358979",
+    ],
+)
+def test_amounts_rates_dates_and_phone_numbers_are_untouched(text):
+    assert redact(text) == text
+
+
+def test_empty_text_stays_empty():
+    assert redact("") == ""
+
+
+@settings(deadline=None)  # no time limits: the machine is shared and noisy
+@given(st.integers(min_value=0, max_value=10**15))
+def test_grouped_money_amounts_of_any_size_are_never_redacted(n):
+    for text in (f"${n:,}", f"{n:,} dollars", f"${n:,}.00 over 5 years"):
+        assert redact(text) == text
+
+
+_LONG_DIGIT_RUN = re.compile(r"(?:\d[ -]?){12,}\d")  # 13+ digits, optionally single-space/dash grouped
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
+
+
+@settings(deadline=None)  # no time limits: the machine is shared and noisy
+@given(st.text(alphabet="0123456789 -,.$%xyzBDEF", max_size=60))
+def test_strings_without_a_long_digit_run_or_an_ssn_are_never_altered(text):
+    if _LONG_DIGIT_RUN.search(text) or _SSN_SHAPE.search(text):
+        return  # outside the property's domain
+    assert redact(text) == text
+
+
+@settings(deadline=None)  # no time limits: the machine is shared and noisy
+@given(st.text(max_size=80).filter(lambda s: not any(ch.isdigit() for ch in s)))
+def test_text_without_any_digit_is_never_altered(text):
+    assert redact(text) == text
+
+
+def test_redact_value_redacts_strings_nested_in_dicts_and_lists():
+    value = {"a": [f"card {VISA}", {"b": "ssn 123-45-6789"}], "n": 5, "t": ("account 12345678",)}
+
+    assert redact_value(value) == {
+        "a": [f"card {CARD_MASK}", {"b": f"ssn {SSN_MASK}"}],
+        "n": 5,
+        "t": (f"account {ACCOUNT_MASK}",),
+    }
+
+
+def test_redact_event_masks_every_string_field_including_nested_slots():
+    event = DialogReply(
+        session_id="s-1",
+        turn=1,
+        user_text=f"pay with {VISA}",
+        text="ok",
+        intent="x",
+        slots={"card": VISA, "history": ["ssn 123-45-6789"]},
+        state="start",
+        ms=1.0,
+        backend="rules",
+    )
+
+    clean = redact_event(event)
+
+    assert clean.user_text == f"pay with {CARD_MASK}"
+    assert clean.slots == {"card": CARD_MASK, "history": [f"ssn {SSN_MASK}"]}
+    assert VISA not in clean.model_dump_json()
+    # The original is untouched (events are frozen; redaction makes a copy).
+    assert event.user_text == f"pay with {VISA}"
+
+
+def test_redact_event_returns_the_same_event_when_nothing_needs_masking():
+    event = TurnStarted(session_id="s-1", turn=1, input_kind="text", backends={"stt": "fake"})
+
+    assert redact_event(event) is event
