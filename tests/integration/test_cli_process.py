@@ -48,7 +48,10 @@ def test_an_audio_turn_prints_the_transcript_reply_timings_and_a_wav(cli_home):
     proc = run(cli_home, "turn", "--audio", str(REALDATA / "audio" / "whisper_cpp__jfk.wav"), "--json")
     assert proc.returncode == 0, proc.stderr
     payload = json.loads(proc.stdout)
-    reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+    reference = (
+        "And so my fellow Americans, ask not what your country can do for you, "
+        "ask what you can do for your country."
+    )
     assert wer(reference, payload["transcript"]) <= 0.10
     assert payload["intent"] == "out_of_scope"
     assert set(payload["timings_ms"]) >= {"audio", "stt", "dialog", "tts", "tts_first_audio", "total"}
