@@ -18,7 +18,13 @@ from orchestrator.tts.fake import FakeTTS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
+# The reference clips written by others live beside the checkout (../shared/realdata).
 REALDATA = Path(os.environ.get("VOICEBOT_REALDATA", SHARED / "realdata"))
+if not (REALDATA / "audio" / "audio_manifest.json").is_file():
+    raise pytest.UsageError(
+        f"reference data not found at {REALDATA}: keep ../shared/realdata beside the checkout "
+        "or set VOICEBOT_REALDATA"
+    )
 
 
 @pytest.fixture
