@@ -13,8 +13,8 @@ import chainlit as cl
 
 from orchestrator.config import get_settings
 from orchestrator.errors import ConfigError
-from orchestrator.runtime import build_pipeline
-from orchestrator.ui import ChatSession, TurnOutcome
+from orchestrator.runtime import BUS, build_pipeline
+from orchestrator.ui import ChatSession, StepView, TurnOutcome
 from orchestrator.ui.offline import install as keep_page_offline
 
 keep_page_offline()
@@ -29,16 +29,21 @@ except ConfigError as exc:
 def _chat() -> ChatSession:
     chat = cl.user_session.get("chat")
     if chat is None:
-        chat = ChatSession(PIPELINE)
+        chat = ChatSession(PIPELINE, bus=BUS)
         cl.user_session.set("chat", chat)
     return chat
 
 
+async def _show_step(view: StepView) -> None:
+    async with cl.Step(name=view.name, type=view.type, show_input=True) as step:
+        step.input = view.input
+        step.output = view.output
+
+
 async def _render(outcome: TurnOutcome) -> None:
-    for view in outcome.steps:
-        async with cl.Step(name=view.name, type=view.type, show_input=True) as step:
-            step.input = view.input
-            step.output = view.output
+    if not outcome.streamed:
+        for view in outcome.steps:
+            await _show_step(view)
     if outcome.error:
         await cl.Message(content=f"⚠️ {outcome.error}", author="VoiceBot").send()
         return
@@ -59,9 +64,9 @@ async def on_message(message: cl.Message) -> None:
     chat = _chat()
     uploads = [e for e in message.elements or [] if e.path and (e.mime or "").startswith("audio/")]
     if uploads:
-        await _render(await chat.file_turn(Path(uploads[0].path)))
+        await _render(await chat.file_turn(Path(uploads[0].path), on_step=_show_step))
     else:
-        await _render(await chat.text_turn(message.content or ""))
+        await _render(await chat.text_turn(message.content or "", on_step=_show_step))
 
 
 @cl.on_audio_start
@@ -79,4 +84,4 @@ async def on_audio_chunk(chunk: cl.InputAudioChunk) -> None:
 
 @cl.on_audio_end
 async def on_audio_end() -> None:
-    await _render(await _chat().audio_turn())
+    await _render(await _chat().audio_turn(on_step=_show_step))

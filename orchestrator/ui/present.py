@@ -14,7 +14,7 @@ from orchestrator.events import (
     TTSChunk,
 )
 
-__all__ = ["StepView", "steps_for"]
+__all__ = ["StepView", "step_for", "steps_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,64 +37,52 @@ def _fmt_ms(ms: float) -> str:
     return f"{ms:.0f} ms"
 
 
+def step_for(event: Event, earlier: list[Event]) -> StepView | None:
+    """The step one event completes, given the turn's earlier events; None if it completes none."""
+    if isinstance(event, AudioReceived):
+        return StepView(
+            name=f"Audio - {_fmt_ms(event.ms)}",
+            type="tool",
+            input=f"{event.duration_s:.2f} s at {event.sample_rate} Hz, {event.channels} channel(s)",
+            output=f"{event.speech_s:.2f} s of speech after trimming silence, 16 kHz mono",
+            ms=event.ms,
+        )
+    if isinstance(event, Transcript):
+        return StepView(
+            name=f"Speech-to-text - {_fmt_ms(event.ms)}",
+            type="tool",
+            input=f"caller audio ({event.backend})",
+            output=f"{event.text}\n\nconfidence {event.confidence:.2f}",
+            ms=event.ms,
+        )
+    if isinstance(event, DialogReply):
+        slots = ", ".join(f"{k}={v}" for k, v in event.slots.items()) or "none"
+        return StepView(
+            name=f"Dialog - {_fmt_ms(event.ms)}",
+            type="llm",
+            input=event.user_text,
+            output=f"{event.text}\n\nintent: {event.intent} · state: {event.state} · slots: {slots}",
+            ms=event.ms,
+        )
+    if isinstance(event, TTSAudio):
+        pieces = "\n".join(
+            f"{c.index + 1}. {c.text} ({_fmt_ms(c.ms)}{', cached' if c.cached else ''})"
+            for c in earlier
+            if isinstance(c, TTSChunk)
+        )
+        return StepView(
+            name=f"Text-to-speech - first audio {_fmt_ms(event.first_audio_ms)} - total {_fmt_ms(event.total_ms)}",
+            type="tool",
+            input=pieces,
+            output=f"{event.audio_s:.2f} s of audio at {event.sample_rate} Hz ({event.backend})",
+            ms=event.total_ms,
+        )
+    if isinstance(event, ErrorEvent):
+        return StepView(name=f"Error in {event.stage}", type="tool", input=event.category, output=event.message, ms=0.0)
+    return None
+
+
 def steps_for(events: list[Event]) -> list[StepView]:
     """The steps of one turn, in pipeline order."""
-    steps: list[StepView] = []
-    chunks = [e for e in events if isinstance(e, TTSChunk)]
-    for event in events:
-        if isinstance(event, AudioReceived):
-            steps.append(
-                StepView(
-                    name=f"Audio - {_fmt_ms(event.ms)}",
-                    type="tool",
-                    input=f"{event.duration_s:.2f} s at {event.sample_rate} Hz, {event.channels} channel(s)",
-                    output=f"{event.speech_s:.2f} s of speech after trimming silence, 16 kHz mono",
-                    ms=event.ms,
-                )
-            )
-        elif isinstance(event, Transcript):
-            steps.append(
-                StepView(
-                    name=f"Speech-to-text - {_fmt_ms(event.ms)}",
-                    type="tool",
-                    input=f"caller audio ({event.backend})",
-                    output=f"{event.text}\n\nconfidence {event.confidence:.2f}",
-                    ms=event.ms,
-                )
-            )
-        elif isinstance(event, DialogReply):
-            slots = ", ".join(f"{k}={v}" for k, v in event.slots.items()) or "none"
-            steps.append(
-                StepView(
-                    name=f"Dialog - {_fmt_ms(event.ms)}",
-                    type="llm",
-                    input=event.user_text,
-                    output=f"{event.text}\n\nintent: {event.intent} · state: {event.state} · slots: {slots}",
-                    ms=event.ms,
-                )
-            )
-        elif isinstance(event, TTSAudio):
-            pieces = "\n".join(
-                f"{c.index + 1}. {c.text} ({_fmt_ms(c.ms)}{', cached' if c.cached else ''})" for c in chunks
-            )
-            name = f"Text-to-speech - first audio {_fmt_ms(event.first_audio_ms)} - total {_fmt_ms(event.total_ms)}"
-            steps.append(
-                StepView(
-                    name=name,
-                    type="tool",
-                    input=pieces,
-                    output=f"{event.audio_s:.2f} s of audio at {event.sample_rate} Hz ({event.backend})",
-                    ms=event.total_ms,
-                )
-            )
-        elif isinstance(event, ErrorEvent):
-            steps.append(
-                StepView(
-                    name=f"Error in {event.stage}",
-                    type="tool",
-                    input=event.category,
-                    output=event.message,
-                    ms=0.0,
-                )
-            )
-    return steps
+    views = (step_for(event, events[:i]) for i, event in enumerate(events))
+    return [v for v in views if v is not None]

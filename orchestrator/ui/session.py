@@ -5,17 +5,24 @@ The Chainlit handlers only forward UI events here and render what comes back.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 
 from orchestrator.errors import VoicebotError
+from orchestrator.events import Event
 from orchestrator.pipeline import AudioInput, Pipeline, TurnResult
 from orchestrator.sessions.ids import new_session_id
-from orchestrator.ui.present import StepView, steps_for
+from orchestrator.trace import EventBus
+from orchestrator.ui.present import StepView, step_for, steps_for
 
-__all__ = ["MIC_SAMPLE_RATE", "ChatSession", "TurnOutcome"]
+__all__ = ["MIC_SAMPLE_RATE", "ChatSession", "StepCallback", "TurnOutcome"]
+
+StepCallback = Callable[[StepView], Awaitable[None]]
 
 # Chainlit 2.12 streams the microphone as mono int16 at 24 kHz, whatever config.toml says.
 MIC_SAMPLE_RATE = 24_000
@@ -35,14 +42,21 @@ class TurnOutcome:
     wav: bytes | None = None
     error: str | None = None
     result: TurnResult | None = field(default=None, repr=False)
+    # True when the steps were already handed to the UI one by one while the turn ran.
+    streamed: bool = False
 
 
 class ChatSession:
-    """State of one browser chat."""
+    """State of one browser chat.
 
-    def __init__(self, pipeline: Pipeline, session_id: str | None = None) -> None:
+    With a ``bus`` and an ``on_step`` callback, each stage's step is handed to
+    the UI as soon as its event is published, while the turn is still running.
+    """
+
+    def __init__(self, pipeline: Pipeline, session_id: str | None = None, bus: EventBus | None = None) -> None:
         self.pipeline = pipeline
         self.session_id = session_id or new_session_id()
+        self._bus = bus
         self._recording = bytearray()
         self._max_bytes = int(pipeline.settings.max_audio_seconds * MIC_SAMPLE_RATE * 2)
         self._overflow = False
@@ -64,7 +78,7 @@ class ChatSession:
             return
         self._recording.extend(data)
 
-    async def audio_turn(self) -> TurnOutcome:
+    async def audio_turn(self, on_step: StepCallback | None = None) -> TurnOutcome:
         """Run a turn on what the microphone recorded."""
         if self._overflow:
             limit = self.pipeline.settings.max_audio_seconds
@@ -73,22 +87,60 @@ class ChatSession:
             return TurnOutcome(steps=[], error=message)
         pcm = bytes(self._recording)
         self.start_recording()
-        return await self._run(audio=AudioInput(pcm=pcm, sample_rate=MIC_SAMPLE_RATE))
+        return await self._run(on_step, audio=AudioInput(pcm=pcm, sample_rate=MIC_SAMPLE_RATE))
 
-    async def file_turn(self, path: Path) -> TurnOutcome:
+    async def file_turn(self, path: Path, on_step: StepCallback | None = None) -> TurnOutcome:
         """Run a turn on an uploaded audio file."""
-        return await self._run(audio=path)
+        return await self._run(on_step, audio=path)
 
-    async def text_turn(self, text: str) -> TurnOutcome:
+    async def text_turn(self, text: str, on_step: StepCallback | None = None) -> TurnOutcome:
         """Run a turn on typed text."""
-        return await self._run(text=text)
+        return await self._run(on_step, text=text)
 
-    async def _run(self, **kwargs: object) -> TurnOutcome:
+    async def _run(self, on_step: StepCallback | None, **kwargs: Any) -> TurnOutcome:
+        live = on_step is not None and self._bus is not None
+        shown: list[StepView] = []
         try:
-            result = await self.pipeline.run_turn(self.session_id, **kwargs)  # type: ignore[arg-type]
+            if live:
+                assert on_step is not None and self._bus is not None
+                result = await self._run_live(on_step, shown, kwargs)
+            else:
+                result = await self.pipeline.run_turn(self.session_id, **kwargs)
         except VoicebotError as exc:
-            return TurnOutcome(steps=steps_for(list(exc.turn_events)), error=exc.message)
+            steps = shown if live else steps_for(list(exc.turn_events))
+            return TurnOutcome(steps=steps, error=exc.message, streamed=live)
         except Exception:  # keep the app serving whatever happened
             logger.exception("turn failed unexpectedly in session {}", self.session_id)
-            return TurnOutcome(steps=[], error="Something went wrong on our side; the turn was not completed.")
-        return TurnOutcome(steps=steps_for(result.events), reply=result.reply, wav=result.wav_bytes(), result=result)
+            return TurnOutcome(steps=shown, error="Something went wrong on our side; the turn was not completed.",
+                               streamed=live)
+        steps = shown if live else steps_for(result.events)
+        return TurnOutcome(steps=steps, reply=result.reply, wav=result.wav_bytes(), result=result, streamed=live)
+
+    async def _run_live(self, on_step: StepCallback, shown: list[StepView], kwargs: dict[str, Any]) -> TurnResult:
+        """Run the turn while forwarding each completed step from the bus to ``on_step``."""
+        assert self._bus is not None
+        queue, unsubscribe = self._bus.queue(self.session_id)
+        seen: list[Event] = []
+
+        async def forward(event: Event) -> None:
+            view = step_for(event, seen)
+            seen.append(event)
+            if view is not None:
+                shown.append(view)
+                await on_step(view)
+
+        turn = asyncio.create_task(self.pipeline.run_turn(self.session_id, **kwargs))
+        try:
+            while not turn.done():
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({turn, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    await forward(getter.result())
+                else:
+                    getter.cancel()
+            await asyncio.sleep(0)  # let events published just before the end arrive
+            while not queue.empty():
+                await forward(queue.get_nowait())
+        finally:
+            unsubscribe()
+        return turn.result()

@@ -309,3 +309,55 @@ def test_step_names_only_use_characters_chainlit_accepts_in_avatar_urls(fake_pip
     result = asyncio.run(fake_pipeline.run_turn("avatar-check", text="hello"))
     for step in steps_for(result.events):
         assert re.fullmatch(r"[a-zA-Z0-9_ .-]+", step.name), step.name
+
+
+def _live_chat(fake_pipeline):
+    from orchestrator.trace import EventBus
+    from orchestrator.ui import ChatSession
+
+    bus = EventBus()
+    fake_pipeline.tracer.add_sink(bus)
+    return ChatSession(fake_pipeline, bus=bus)
+
+
+async def test_a_live_turn_hands_each_step_to_the_ui_through_the_bus_as_its_event_arrives(fake_pipeline):
+    chat = _live_chat(fake_pipeline)
+    received: list[str] = []
+
+    async def on_step(view):
+        received.append(view.name.split(" - ")[0])
+
+    outcome = await chat.text_turn("I'd like to borrow 25,000 dollars over 5 years at 6.5 percent", on_step=on_step)
+
+    assert received == ["Dialog", "Text-to-speech"]
+    assert outcome.streamed and outcome.steps[0].name.startswith("Dialog")
+    assert "$489.15" in (outcome.reply or "")
+    assert "1." in outcome.steps[1].input  # the TTS step lists the spoken pieces
+
+
+async def test_a_live_turn_that_fails_still_streams_the_error_step_and_keeps_serving(fake_pipeline):
+    chat = _live_chat(fake_pipeline)
+    received: list[str] = []
+
+    async def on_step(view):
+        received.append(view.name)
+
+    failed = await chat.text_turn("   ", on_step=on_step)
+    assert failed.error and "empty" in failed.error
+    assert received == ["Error in input"]
+
+    ok = await chat.text_turn("hello", on_step=on_step)
+    assert ok.error is None and ok.reply
+
+
+async def test_a_live_turn_only_sees_its_own_sessions_events(fake_pipeline):
+    chat = _live_chat(fake_pipeline)
+    other = _live_chat(fake_pipeline)
+    received: list[str] = []
+
+    async def on_step(view):
+        received.append(view.name)
+
+    await other.text_turn("hello")
+    await chat.text_turn("hello", on_step=on_step)
+    assert len([r for r in received if r.startswith("Dialog")]) == 1
