@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ class Pipeline:
         self.tracer = tracer
         self._tts_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tts_cache_size = tts_cache_size
-        self._session_locks: dict[str, asyncio.Lock] = {}
+        # One lock per session while it has a turn running; idle sessions cost nothing.
+        self._session_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Pieces of the dialog's verbatim sentences: their audio is worth caching.
         self._fixed_pieces = {
             piece for phrase in dialog.fixed_phrases() for piece in (phrase, *split_for_speech(phrase))
@@ -165,7 +167,9 @@ class Pipeline:
         sid = validate_session_id(session_id)
         if (text is None) == (audio is None):
             raise ValueError("run_turn takes exactly one of text= or audio=")
-        lock = self._session_locks.setdefault(sid, asyncio.Lock())
+        lock = self._session_locks.get(sid)
+        if lock is None:
+            lock = self._session_locks[sid] = asyncio.Lock()
         async with lock:
             return await self._run_locked(sid, text, audio, on_audio_chunk)
 

@@ -585,3 +585,17 @@ async def test_the_sentences_of_a_fixed_phrase_are_cached_even_without_warm_up(f
     assert len(first_chunks) >= 2  # the greeting is more than one sentence
     assert not any(c.cached for c in first_chunks)
     assert all(c.cached for c in second_chunks)
+
+
+async def test_concurrent_turns_of_one_session_run_one_after_the_other_and_lose_nothing(fake_pipeline):
+    import asyncio
+
+    results = await asyncio.gather(
+        fake_pipeline.run_turn("busy", text="I want to borrow 25,000 dollars"),
+        fake_pipeline.run_turn("busy", text="over 5 years"),
+        fake_pipeline.run_turn("busy", text="at 6.5 percent"),
+    )
+    assert sorted(r.turn for r in results) == [1, 2, 3]
+    state = fake_pipeline.store.load("busy")
+    assert state.turns == 3 and len(state.history) == 3
+    assert state.dialog["loan"] == {"principal": "25000", "term_months": 60, "rate_percent": "6.5"}
