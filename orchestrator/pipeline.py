@@ -48,7 +48,7 @@ from orchestrator.sessions.ids import validate_session_id
 from orchestrator.stt.base import STT
 from orchestrator.trace import Tracer
 from orchestrator.tts.base import TTS
-from orchestrator.tts.chunking import split_for_speech
+from orchestrator.tts.chunking import split_for_speech, split_sentences
 
 __all__ = ["AudioInput", "Pipeline", "TurnResult"]
 
@@ -131,9 +131,12 @@ class Pipeline:
         self._tts_cache_size = tts_cache_size
         # One lock per session while it has a turn running; idle sessions cost nothing.
         self._session_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        # Pieces of the dialog's verbatim sentences: their audio is worth caching.
+        # Every piece a verbatim phrase can be spoken as: first in a reply (its first
+        # sentence may be cut at a clause) or later in one (whole sentences).
         self._fixed_pieces = {
-            piece for phrase in dialog.fixed_phrases() for piece in (phrase, *split_for_speech(phrase))
+            piece
+            for phrase in dialog.fixed_phrases()
+            for piece in (*split_for_speech(phrase), *split_sentences(phrase))
         }
 
     @property
@@ -144,9 +147,8 @@ class Pipeline:
     def warm_up(self) -> None:
         """Run each model once and pre-synthesize the dialog's fixed sentences."""
         self.stt.transcribe(np.zeros(audio_mod.TARGET_RATE, dtype=np.float32))
-        for phrase in self.dialog.fixed_phrases():
-            for piece in split_for_speech(phrase):
-                self._synthesize_cached(speakable(piece), cache=True)
+        for piece in sorted(self._fixed_pieces):
+            self._synthesize_cached(speakable(piece), cache=True)
 
     # -- the turn ---------------------------------------------------------
 

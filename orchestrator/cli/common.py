@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -45,7 +45,7 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def fail(message: str, code: int, *, as_json: bool = False, category: str = "error") -> None:
+def fail(message: str, code: int, *, as_json: bool = False, category: str = "error") -> NoReturn:
     """Report an error (JSON on stdout with --json, else a red line on stderr) and exit."""
     if as_json:
         print_json({"error": {"category": category, "message": message, "exit_code": code}})
@@ -68,7 +68,6 @@ def load_settings(*, as_json: bool = False, **overrides: Any) -> Settings:
             as_json=as_json,
             category="config",
         )
-        raise  # unreachable: fail() always exits
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_for_speech"]
+__all__ = ["split_for_speech", "split_sentences"]
 
 # A sentence ends at . ! or ? followed by space and a capital, digit, $ or quote;
 # "6.5" and "$489.15" have no space after the dot, so they never split.
@@ -19,9 +19,14 @@ _LONG_FIRST_WORDS = 7
 _MIN_CLAUSE_WORDS = 3
 
 
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, stripped."""
+    return [s.strip() for s in _SENTENCE_RE.split(text.strip()) if s.strip()]
+
+
 def split_for_speech(text: str) -> list[str]:
     """Sentences of ``text``, with a long first sentence cut at its first clause."""
-    sentences = [s.strip() for s in _SENTENCE_RE.split(text.strip()) if s.strip()]
+    sentences = split_sentences(text)
     if not sentences:
         return []
     first = sentences[0]

@@ -101,8 +101,7 @@ class ChatSession:
         live = on_step is not None and self._bus is not None
         shown: list[StepView] = []
         try:
-            if live:
-                assert on_step is not None and self._bus is not None
+            if on_step is not None and live:
                 result = await self._run_live(on_step, shown, kwargs)
             else:
                 result = await self.pipeline.run_turn(self.session_id, **kwargs)
