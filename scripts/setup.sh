@@ -50,6 +50,9 @@ want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   log "installing Python packages (pinned by constraints.txt; first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
+  # torch first, with pip: these machines hold its CPU wheel; any other route
+  # (or an unpinned torch pulled in by sentence-transformers) fetches a multi-GB CUDA build.
+  .venv/bin/python -m pip install -q -c constraints.txt "torch==2.13.0"
   .venv/bin/python -m pip install -q -c constraints.txt -e ".${extras}"
   echo "$want" > "$stamp"
 else
