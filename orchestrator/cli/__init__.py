@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from orchestrator.cli.bench import bench
+from orchestrator.cli.intents import eval_intents
 from orchestrator.cli.turn import turn
 
 __all__ = ["app", "main"]
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("turn")(turn)
 app.command("bench")(bench)
+app.command("eval-intents")(eval_intents)
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-__all__ = ["LoanTerms", "digitize", "extract_loan_terms", "parse_decimal"]
+__all__ = ["LoanMentions", "LoanTerms", "digitize", "extract_loan_terms", "find_loan_mentions", "parse_decimal"]
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -222,3 +223,107 @@ def extract_loan_terms(text: str) -> LoanTerms:
         with_unit = [v for flag, v in candidates if flag]
         principal = (with_unit or [v for _, v in candidates])[0]
     return LoanTerms(principal=principal, rate_percent=rate, term_months=term)
+
+
+@dataclass(frozen=True, slots=True)
+class LoanMentions:
+    """Every loan figure in one utterance, before anything is decided.
+
+    The dialog decides: one value per slot is taken, two different ones are
+    ambiguous and get a re-prompt, never a guess.
+    """
+
+    amounts: tuple[Decimal, ...] = ()  # with "$", "dollars" or "k", or unmarked >= 100
+    marked_amounts: tuple[Decimal, ...] = ()  # the subset said with a money word or sign
+    rates: tuple[Decimal, ...] = ()  # said with "%", "percent" or after "rate"/"APR"
+    terms: tuple[int, ...] = ()  # in months
+    bare: tuple[Decimal, ...] = ()  # numbers with no unit, under 100
+    bad_terms: tuple[str, ...] = ()  # terms that are not a whole number of months ("2.5 months")
+    alternatives: bool = False  # "20 or 30 thousand", "5 to 6 percent", "between 5 and 6 percent"
+
+    @property
+    def empty(self) -> bool:
+        """True when no number at all was found."""
+        return not (self.amounts or self.rates or self.terms or self.bare or self.bad_terms)
+
+
+_UNIT = r"(?:\s*(?:%|percent|per\s*cent|dollars?|years?|months?))?"
+_ALTERNATIVES_RE = re.compile(
+    rf"\$?{_DIGITS}{_UNIT}\s+(?:or|to)\s+\$?{_DIGITS}|\bbetween\s+\$?{_DIGITS}{_UNIT}\s+and\s+\$?{_DIGITS}",
+    re.IGNORECASE,
+)
+
+
+_RATE_CUE_RE = re.compile(
+    rf"\b(?:rate|interest|apr|a\.p\.r\.?)(?:\s+(?:of|is|at|be|would be|should be|will be))?\s+({_DIGITS})(?![\d%])"
+    rf"(?!\s*(?:%|percent\b|per\s*cent\b|years?\b|months?\b|dollars?\b))",
+    re.IGNORECASE,
+)
+_RATE_AFTER_RE = re.compile(rf"({_DIGITS})\s*(?:apr|a\.p\.r\.?)(?!\w)", re.IGNORECASE)
+_A_YEAR_RE = re.compile(r"\b(?:a|one)\s+year(?:\s+and\s+a\s+half)?\b", re.IGNORECASE)
+_HALF_YEAR_RE = re.compile(r"\b(\d+)\s+and\s+a\s+half\s+years?\b", re.IGNORECASE)
+
+
+def _unique(values: list[Any]) -> tuple[Any, ...]:
+    seen: list[Any] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return tuple(seen)
+
+
+def find_loan_mentions(text: str) -> LoanMentions:
+    """All amounts, rates and terms in ``text`` (spoken or written numbers)."""
+    norm = digitize(text)
+    # "a year and a half" / "2 and a half years" have no digit run of their own.
+    norm = _A_YEAR_RE.sub(lambda m: "18 months" if "half" in m.group(0).lower() else "12 months", norm)
+    norm = _HALF_YEAR_RE.sub(lambda m: f"{int(m.group(1)) * 12 + 6} months", norm)
+    taken: list[tuple[int, int]] = []
+    rates: list[Decimal] = []
+    for pattern in (_RATE_RE, _RATE_AFTER_RE, _RATE_CUE_RE):
+        for m in pattern.finditer(norm):
+            if any(s <= m.start(1) < e for s, e in taken):
+                continue
+            value = parse_decimal(m.group(1))
+            if value is not None:
+                rates.append(value)
+                taken.append(m.span(1))
+    terms: list[int] = []
+    bad_terms: list[str] = []
+    for m in _TERM_RE.finditer(norm):
+        if any(s <= m.start(1) < e for s, e in taken):
+            continue
+        taken.append(m.span())
+        value = parse_decimal(m.group(1))
+        if value is None:
+            continue
+        months = value * 12 if m.group(2).lower().startswith("y") else value
+        if months == months.to_integral_value():
+            terms.append(int(months))
+        else:
+            bad_terms.append(m.group(0))
+    amounts: list[Decimal] = []
+    marked: list[Decimal] = []
+    bare: list[Decimal] = []
+    for m in _AMOUNT_RE.finditer(norm):
+        if any(s <= m.start(2) < e for s, e in taken):
+            continue
+        value = parse_decimal(m.group(2))
+        if value is None:
+            continue
+        if m.group(1) or m.group(3):
+            marked.append(value)
+            amounts.append(value)
+        elif value >= 100:
+            amounts.append(value)
+        else:
+            bare.append(value)
+    return LoanMentions(
+        amounts=_unique(amounts),
+        marked_amounts=_unique(marked),
+        rates=_unique(rates),
+        terms=_unique(terms),
+        bare=_unique(bare),
+        bad_terms=tuple(bad_terms),
+        alternatives=bool(_ALTERNATIVES_RE.search(norm)),
+    )

@@ -204,3 +204,87 @@ def test_point_five_percent_is_half_a_percent():
 
 def test_a_mixed_digit_and_word_decimal_rate_is_read_whole():
     assert extract_loan_terms("6 point 5 percent").rate_percent == Decimal("6.5")
+
+
+# -- find_loan_mentions: every figure, undecided ---------------------------------------
+
+from orchestrator.nlu.numbers import find_loan_mentions  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("twenty five thousand dollars", Decimal("25000")),
+        ("25k", Decimal("25000")),
+        ("$25,000", Decimal("25000")),
+        ("a hundred and fifty thousand", Decimal("150000")),
+        ("1.5 million dollars", Decimal("1500000")),
+        ("twenty-five thousand", Decimal("25000")),
+    ],
+)
+def test_amounts_as_people_say_them(text, amount):
+    assert find_loan_mentions(text).amounts == (amount,)
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("six and a half percent", Decimal("6.5")),
+        ("6.5 %", Decimal("6.5")),
+        ("6.5%", Decimal("6.5")),
+        ("six point five per cent", Decimal("6.5")),
+        ("an interest rate of 7", Decimal("7")),
+        ("the rate is 4.25", Decimal("4.25")),
+        ("5.9 APR", Decimal("5.9")),
+    ],
+)
+def test_rates_as_people_say_them(text, rate):
+    assert find_loan_mentions(text).rates == (rate,)
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("five years", 60),
+        ("60 months", 60),
+        ("eighteen months", 18),
+        ("a year", 12),
+        ("a year and a half", 18),
+        ("two and a half years", 30),
+        ("a 30-year mortgage", 360),
+    ],
+)
+def test_terms_as_people_say_them(text, months):
+    assert find_loan_mentions(text).terms == (months,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["twenty or thirty thousand dollars", "between 5 and 6 percent", "5 to 6 percent", "3 or 4 years"],
+)
+def test_alternatives_are_flagged(text):
+    assert find_loan_mentions(text).alternatives
+
+
+@pytest.mark.parametrize("text", ["I want to borrow 25,000 over 5 years", "25000 and 5 years at 6%", "hello"])
+def test_plain_requests_are_not_alternatives(text):
+    assert not find_loan_mentions(text).alternatives
+
+
+def test_two_different_amounts_are_both_kept_for_the_dialog_to_question():
+    mentions = find_loan_mentions("$20,000 or maybe $30,000")
+    assert mentions.marked_amounts == (Decimal("20000"), Decimal("30000"))
+
+
+def test_a_small_number_without_a_unit_is_bare():
+    mentions = find_loan_mentions("five")
+    assert (mentions.bare, mentions.amounts, mentions.rates, mentions.terms) == ((Decimal("5"),), (), (), ())
+
+
+def test_a_fractional_month_is_a_bad_term_not_a_rounded_one():
+    mentions = find_loan_mentions("over 2.5 months")
+    assert mentions.terms == () and mentions.bad_terms == ("2.5 months",)
+
+
+def test_no_numbers_is_empty():
+    assert find_loan_mentions("I would like a loan").empty
