@@ -47,10 +47,14 @@ async def _render(outcome: TurnOutcome) -> None:
     if outcome.error:
         await cl.Message(content=f"⚠️ {outcome.error}", author="VoiceBot").send()
         return
-    elements = []
+    elements: list[cl.Element] = []
     if outcome.wav:
         elements.append(cl.Audio(name="reply.wav", content=outcome.wav, mime="audio/wav", auto_play=True))
     await cl.Message(content=outcome.reply or "", elements=elements, author="VoiceBot").send()
+    if outcome.schedule is not None:
+        chart = cl.Image(name="balance_chart", content=outcome.schedule.png, mime="image/png", display="inline")
+        content = f"**Payment schedule** ({outcome.schedule.periods} months)\n\n{outcome.schedule.table_markdown}"
+        await cl.Message(content=content, elements=[chart], author="VoiceBot").send()
 
 
 @cl.on_chat_start

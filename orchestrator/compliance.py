@@ -13,7 +13,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["redact", "redact_event", "redact_value"]
+__all__ = ["AI_DISCLOSURE", "redact", "redact_event", "redact_value"]
+
+# Opens every session, whatever the dialog backend (the pipeline prefixes it to the first reply).
+AI_DISCLOSURE = (
+    "You are speaking with the bank's virtual assistant, an automated AI system. "
+    "This call is recorded for quality and compliance."
+)
 
 CARD_MASK = "[CARD]"
 SSN_MASK = "[SSN]"

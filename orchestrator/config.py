@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     stt: str = "whisper-base"
     tts: str = "piper"
     llm: str = "rules"
+    # Intent classifier of the rules dialog: "minilm" (embeddings + rules) or "keywords" (rules only).
+    intent_classifier: str = "minilm"
+    # Say the AI-and-recording disclosure at the start of each session's first reply.
+    disclosure: bool = True
 
     # Whisper decoding: beam 1 and a fixed language keep STT near its floor.
     stt_beam_size: int = Field(default=1, ge=1, le=10)
@@ -77,7 +81,7 @@ class Settings(BaseSettings):
 
     log_level: str = "WARNING"
 
-    @field_validator("stt", "tts", "llm")
+    @field_validator("stt", "tts", "llm", "intent_classifier")
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.strip().lower()

@@ -99,6 +99,8 @@ class DialogReply(EventBase):
     state: str
     ms: float
     backend: str
+    # Figures quoted in ``text`` (payment, apr, total, ...) as strings of Decimals.
+    figures: dict[str, str] = Field(default_factory=dict)
 
 
 class TTSChunk(EventBase):

@@ -9,6 +9,7 @@ in worker threads so one process can serve many sessions.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import weakref
 from collections import OrderedDict
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from orchestrator import audio as audio_mod
-from orchestrator.compliance import redact
+from orchestrator.compliance import AI_DISCLOSURE, redact
 from orchestrator.config import Settings
 from orchestrator.errors import (
     BackendError,
@@ -135,7 +136,7 @@ class Pipeline:
         # sentence may be cut at a clause) or later in one (whole sentences).
         self._fixed_pieces = {
             piece
-            for phrase in dialog.fixed_phrases()
+            for phrase in (AI_DISCLOSURE, *dialog.fixed_phrases())
             for piece in (*split_for_speech(phrase), *split_sentences(phrase))
         }
 
@@ -331,6 +332,13 @@ class Pipeline:
         start = time.perf_counter()
         clean = redact(user_text)
         dialog_turn = await asyncio.to_thread(self.dialog.reply, clean, dict(state.dialog))
+        if self.settings.disclosure and not state.dialog.get("disclosed"):
+            # Regulators want the AI-and-recording notice before anything else is said.
+            dialog_turn = dataclasses.replace(
+                dialog_turn,
+                text=f"{AI_DISCLOSURE} {dialog_turn.text}",
+                memory={**dialog_turn.memory, "disclosed": True},
+            )
         timings["dialog"] = _ms(start)
         trace.emit(
             DialogReply,
@@ -341,6 +349,7 @@ class Pipeline:
             state=dialog_turn.state,
             ms=timings["dialog"],
             backend=self.dialog.name,
+            figures=dict(dialog_turn.figures),
         )
         return dialog_turn
 

@@ -38,7 +38,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def fake_settings(home: Path) -> Settings:
     """Settings that select the scripted fake backends."""
-    settings = Settings(home=home, stt="fake", tts="fake", llm="rules")
+    settings = Settings(home=home, stt="fake", tts="fake", llm="rules", intent_classifier="keywords")
     settings.ensure_dirs()
     return settings
 

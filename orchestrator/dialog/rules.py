@@ -1,179 +1,237 @@
-"""The deterministic banking dialog (first cut): greet, quote loans, say what it can do.
+"""The deterministic banking dialog: the offline default backend (``VOICEBOT_LLM=rules``).
 
-Intents come from keyword rules; loan figures come from ``nlu.numbers``.
+An intent classifier (MiniLM embeddings plus keyword rules) picks what the
+caller wants; in-dialog commands, confirmation and slot filling are rules.
 The loan flow fills principal, rate and term over as many turns as the
-caller needs, in any order, then quotes the payment with its APR.
+caller needs, in any order, confirms them, then quotes with the APR.
+
+All state lives in the ``memory`` dict that each reply returns:
+``state`` (start, collecting_loan, confirming, quoted, handoff, ended),
+``product`` (loan_quote or mortgage), ``loan`` (the slots), ``asked`` (the
+slot just asked for), ``failures`` (re-prompts in a row), ``last_reply``.
 """
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator.config import Settings
-from orchestrator.domain.loans import (
-    MAX_MONTHS,
-    LoanInputError,
-    apr_for_level_payments,
-    final_payment,
-    monthly_payment,
-    total_of_payments,
-)
+from orchestrator.dialog import phrases as say
+from orchestrator.dialog.commands import Command, detect_command, is_no, is_yes
+from orchestrator.dialog.quotes import Quote, format_money, format_rate, format_term, make_quote
+from orchestrator.dialog.slots import SLOTS, SlotReading, read_slots
+from orchestrator.domain.loans import LoanInputError
 from orchestrator.llm.base import DIALOG_BACKENDS, DialogTurn
-from orchestrator.nlu.numbers import extract_loan_terms
 
-__all__ = ["RulesDialog", "format_money"]
+__all__ = ["MAX_FAILURES", "IntentSource", "RulesDialog", "format_money"]
 
-GREETING = (
-    "Hello, I'm the bank's virtual assistant. "
-    "I can estimate the monthly payment and APR of a loan. How can I help?"
-)
-CAPABILITIES = (
-    "I can estimate a loan for you. "
-    "Tell me how much you want to borrow, the interest rate and the term, "
-    "for example: twenty five thousand dollars over five years at six and a half percent. "
-    "More banking services are coming soon."
-)
-OUT_OF_SCOPE = "Sorry, I can't help with that yet. " + CAPABILITIES
-GOODBYE = "Thank you for calling. Goodbye."
-ESTIMATE_LEAD = "Here is your estimate."
-NOT_AN_OFFER = "This is an estimate, not an offer."
-ASK = {
-    "principal": "How much would you like to borrow?",
-    "term_months": "Over how many months or years would you like to repay it?",
-    "rate_percent": "What annual interest rate should I use?",
-}
-# The bank's quoting limits (the domain enforces its own wider ones too).
-MAX_PRINCIPAL = Decimal(10_000_000)
-
-_GREETING_RE = re.compile(r"\b(hi|hello|hey|good (morning|afternoon|evening))\b", re.I)
-_HELP_RE = re.compile(r"\b(what (else )?can you do|help|what do you do|options|menu)\b", re.I)
-_GOODBYE_RE = re.compile(r"\b(bye|goodbye|that's all|that is all|hang up)\b", re.I)
-_LOAN_RE = re.compile(r"\b(loan|borrow\w*|lend\w*|financ\w*|payments?|repay\w*|quote)\b", re.I)
+# Re-prompts in a row before the caller is handed to a person.
+MAX_FAILURES = 2
+LOAN_INTENTS = ("loan_quote", "mortgage")
+HANDOFF_INTENTS = ("human_handoff", "lost_card")
 
 
-def format_money(value: Decimal, cents: bool = False) -> str:
-    """``Decimal("25000") -> "$25,000"``, ``Decimal("489.15") -> "$489.15"``; ``cents`` forces ".00"."""
-    if not cents and value == value.to_integral_value():
-        return f"${value:,.0f}"
-    return f"${value:,.2f}"
+class IntentSource(Protocol):
+    """Anything with ``classify(text)`` returning an object with an ``intent`` name."""
+
+    def classify(self, text: str) -> Any:
+        """Classify one utterance."""
+        ...
 
 
-def _format_rate(value: Decimal) -> str:
-    return f"{value.normalize():f}%"
+class _Reply:
+    """Builds the next memory and the DialogTurn for one utterance."""
 
+    def __init__(self, memory: dict[str, Any]) -> None:
+        self.memory: dict[str, Any] = {**memory, "loan": dict(memory.get("loan", {}))}
 
-class RulesDialog:
-    """Deterministic dialog; all state lives in the ``memory`` dict it returns."""
+    @property
+    def state(self) -> str:
+        return str(self.memory.get("state", "start"))
 
-    name = "rules"
+    @property
+    def loan(self) -> dict[str, Any]:
+        return self.memory["loan"]  # type: ignore[no-any-return]
 
-    def fixed_phrases(self) -> list[str]:
-        """Sentences said verbatim (their audio can be cached)."""
-        return [GREETING, CAPABILITIES, GOODBYE, ESTIMATE_LEAD, NOT_AN_OFFER, *ASK.values()]
+    @property
+    def product(self) -> str:
+        return str(self.memory.get("product", "loan_quote"))
 
-    def reply(self, user_text: str, memory: dict[str, Any]) -> DialogTurn:
-        """Answer one utterance."""
-        loan = dict(memory.get("loan", {}))
-        terms = extract_loan_terms(user_text)
-        found = {
-            "principal": terms.principal,
-            "rate_percent": terms.rate_percent,
-            "term_months": terms.term_months,
-        }
-        found = {k: v for k, v in found.items() if v is not None}
-        collecting = memory.get("state") == "collecting_loan"
-
-        if _GOODBYE_RE.search(user_text) and not found:
-            return self._turn(GOODBYE, "goodbye", loan, "ended", memory)
-        if found or _LOAN_RE.search(user_text):
-            return self._loan(found, loan, memory)
-        if _HELP_RE.search(user_text):
-            return self._turn(CAPABILITIES, "help", loan, "start", memory)
-        if _GREETING_RE.search(user_text):
-            return self._turn(GREETING, "greeting", loan, "start", memory)
-        if collecting:
-            missing = self._missing(loan)
-            prompt = ASK[missing[0]] if missing else CAPABILITIES
-            text = f"Sorry, I didn't catch a number. {prompt}"
-            return self._turn(text, "loan_quote", loan, "collecting_loan", memory)
-        return self._turn(OUT_OF_SCOPE, "out_of_scope", loan, "start", memory)
-
-    @staticmethod
-    def _missing(loan: dict[str, Any]) -> list[str]:
-        return [k for k in ("principal", "term_months", "rate_percent") if k not in loan]
-
-    def _loan(self, found: dict[str, Any], loan: dict[str, Any], memory: dict[str, Any]) -> DialogTurn:
-        if not found and memory.get("state") == "quoted":
-            loan = {}  # a new loan request after a quote starts over
-        problem = self._check(found)
-        for key, value in found.items():
-            if key not in problem:
-                loan[key] = str(value) if isinstance(value, Decimal) else value
-        if problem:
-            key, message = next(iter(problem.items()))
-            return self._turn(f"{message} {ASK[key]}", "loan_quote", loan, "collecting_loan", memory)
-        missing = self._missing(loan)
-        if missing:
-            return self._turn(ASK[missing[0]], "loan_quote", loan, "collecting_loan", memory)
-        principal = Decimal(loan["principal"])
-        rate = Decimal(loan["rate_percent"])
-        months = int(loan["term_months"])
-        try:
-            payment = monthly_payment(principal, rate, months)
-            last = final_payment(principal, rate, months)
-            total = total_of_payments(principal, rate, months)
-            apr = apr_for_level_payments(principal, payment, months, last)
-        except LoanInputError as exc:
-            return self._turn(f"I can't quote that: {exc}.", "loan_quote", loan, "collecting_loan", memory)
-        final_note = f", with a final payment of {format_money(last, cents=True)}" if last != payment else ""
-        text = (
-            f"{ESTIMATE_LEAD} For {format_money(principal)} over {months} months at "
-            f"{_format_rate(rate)} a year, the monthly payment is {format_money(payment, cents=True)}"
-            f"{final_note}, and the APR is {apr:.2f}%. "
-            f"In total you would repay {format_money(total, cents=True)}. {NOT_AN_OFFER}"
-        )
-        figures = {"payment": str(payment), "apr": str(apr), "total": str(total)}
-        return self._turn(text, "loan_quote", loan, "quoted", memory, figures)
-
-    @staticmethod
-    def _check(found: dict[str, Any]) -> dict[str, str]:
-        """Out-of-range values, keyed by slot, each with a re-prompt reason."""
-        problems: dict[str, str] = {}
-        principal = found.get("principal")
-        if principal is not None and not Decimal(1) <= principal <= MAX_PRINCIPAL:
-            problems["principal"] = f"I can quote loans from $1 to {format_money(MAX_PRINCIPAL)}."
-        rate = found.get("rate_percent")
-        if rate is not None and not Decimal(0) <= rate <= Decimal(100):
-            problems["rate_percent"] = "The rate must be between 0 and 100 percent."
-        months = found.get("term_months")
-        if months is not None and not 1 <= months <= MAX_MONTHS:
-            problems["term_months"] = f"The term must be between 1 and {MAX_MONTHS} months."
-        return problems
-
-    @staticmethod
-    def _turn(
+    def say(
+        self,
         text: str,
         intent: str,
-        loan: dict[str, Any],
         state: str,
-        memory: dict[str, Any],
+        *,
+        failed: bool = False,
         figures: dict[str, str] | None = None,
+        asked: str | None = None,
     ) -> DialogTurn:
-        new_memory = {**memory, "loan": loan, "state": state}
+        failures = int(self.memory.get("failures", 0)) + 1 if failed else 0
+        if failures > MAX_FAILURES:
+            text, intent, state, figures, asked, failures = (
+                say.HANDOFF_AFTER_FAILURES, "human_handoff", "handoff", None, None, 0,
+            )
+        self.memory.update(state=state, failures=failures, asked=asked, last_reply=text, last_figures=figures or {})
         if figures:
-            new_memory["quote"] = figures
+            self.memory["quote"] = figures
         return DialogTurn(
             text=text,
             intent=intent,
-            slots=dict(loan),
+            slots=dict(self.loan),
             state=state,
-            memory=new_memory,
-            figures=figures or {},
+            memory=self.memory,
+            figures=dict(figures or {}),
         )
+
+
+class RulesDialog:
+    """Deterministic banking dialog; all state lives in the ``memory`` it returns."""
+
+    name = "rules"
+
+    def __init__(self, classifier: IntentSource | None = None) -> None:
+        if classifier is None:
+            from orchestrator.nlu.intents import load_intent_classifier
+
+            classifier = load_intent_classifier("keywords")
+        self._classifier = classifier
+
+    def fixed_phrases(self) -> list[str]:
+        """Sentences said verbatim (their audio can be cached)."""
+        return list(say.FIXED_PHRASES)
+
+    def reply(self, user_text: str, memory: dict[str, Any]) -> DialogTurn:
+        """Answer one utterance."""
+        r = _Reply(memory)
+        text = user_text.strip()
+        if r.state == "handoff":
+            return r.say(say.HANDOFF_WAIT, "human_handoff", "handoff")
+        command = detect_command(text)
+        if command is Command.REPEAT:
+            return self._repeat(r)
+        intent = str(self._classifier.classify(text).intent)
+        reading = read_slots(text, asked=r.memory.get("asked") if r.state != "quoted" else None)
+
+        if intent in HANDOFF_INTENTS:
+            return r.say(say.LOST_CARD if intent == "lost_card" else say.HANDOFF, intent, "handoff")
+        if intent == "goodbye" and reading.empty:
+            return r.say(say.GOODBYE, "goodbye", "ended")
+        if r.state == "confirming":
+            return self._confirming(r, text, intent, reading, command)
+        if command in (Command.TOTAL_INTEREST, Command.SCHEDULE) and not reading.values:
+            return self._follow_up(r, command)
+        if not reading.empty or intent in LOAN_INTENTS:
+            return self._loan(r, intent, reading)
+        if intent == "balance":
+            return r.say(say.BALANCE, "balance", "start")
+        if intent == "transfer":
+            return r.say(say.TRANSFER, "transfer", "start")
+        if intent == "greeting":
+            return r.say(say.GREETING, "greeting", r.state if r.state == "collecting_loan" else "start",
+                         asked=r.memory.get("asked"))
+        if intent == "help":
+            return self._help(r)
+        if r.state == "collecting_loan":
+            slot = r.memory.get("asked") or self._missing(r)[0]
+            return r.say(f"Sorry, I didn't catch that. {say.ASK[slot]}", r.product, "collecting_loan",
+                         failed=True, asked=slot)
+        return r.say(say.OUT_OF_SCOPE, "out_of_scope", "start", failed=True)
+
+    # -- pieces -------------------------------------------------------------
+
+    @staticmethod
+    def _missing(r: _Reply) -> list[str]:
+        return [slot for slot in SLOTS if slot not in r.loan]
+
+    def _repeat(self, r: _Reply) -> DialogTurn:
+        last = r.memory.get("last_reply")
+        if not last:
+            return r.say(say.NOTHING_TO_REPEAT, "repeat", r.state)
+        figures = r.memory.get("last_figures") or None
+        return r.say(str(last), "repeat", r.state, figures=figures, asked=r.memory.get("asked"))
+
+    def _help(self, r: _Reply) -> DialogTurn:
+        if r.state == "collecting_loan":
+            slot = r.memory.get("asked") or self._missing(r)[0]
+            return r.say(f"{say.CAPABILITIES} {say.ASK[slot]}", "help", r.state, asked=slot)
+        return r.say(say.CAPABILITIES, "help", "start")
+
+    def _follow_up(self, r: _Reply, command: Command) -> DialogTurn:
+        if r.state != "quoted" or self._missing(r):
+            slot = self._missing(r)[0] if self._missing(r) else "principal"
+            return r.say(f"{say.NO_QUOTE_YET} {say.ASK[slot]}", r.product, "collecting_loan", asked=slot)
+        quote = make_quote(r.loan)
+        text = quote.interest_text() if command is Command.TOTAL_INTEREST else quote.schedule_text()
+        return r.say(text, r.product, "quoted", figures=quote.figures())
+
+    def _confirming(
+        self, r: _Reply, text: str, intent: str, reading: SlotReading, command: Command | None
+    ) -> DialogTurn:
+        if not reading.empty:
+            return self._loan(r, r.product, reading)  # a correction: "no, make it thirty thousand"
+        if is_yes(text) or command in (Command.TOTAL_INTEREST, Command.SCHEDULE):
+            return self._quote(r, command)
+        if is_no(text):
+            return r.say(say.WHAT_TO_CHANGE, r.product, "collecting_loan")
+        return r.say(f"{say.CONFIRM_REPROMPT} {self._summary(r)}", r.product, "confirming", failed=True)
+
+    def _loan(self, r: _Reply, intent: str, reading: SlotReading) -> DialogTurn:
+        starting = r.state not in ("collecting_loan", "confirming")
+        if intent in LOAN_INTENTS and (starting or intent != r.product) and reading.empty:
+            # A fresh request ("I'd like a mortgage") starts a new quote.
+            r.memory["loan"] = {}
+        if intent in LOAN_INTENTS and (starting or reading.empty):
+            r.memory["product"] = intent
+        r.loan.update(reading.values)
+        if reading.problem is not None and reading.problem_slot is not None:
+            slot = reading.problem_slot
+            # A turn that still filled a slot made progress: only a turn that gave nothing counts.
+            return r.say(f"{reading.problem} {say.ASK[slot]}", r.product, "collecting_loan",
+                         failed=not reading.values, asked=slot)
+        missing = self._missing(r)
+        if missing:
+            slot = missing[0]
+            if r.product == "mortgage" and slot == "principal":
+                lead = "" if r.loan or not starting else f"{say.MORTGAGE_LEAD} "
+                ask = f"{lead}{say.MORTGAGE_ASK_PRINCIPAL}"
+            else:
+                ask = say.ASK[slot]
+            return r.say(ask, r.product, "collecting_loan", asked=slot)
+        try:
+            make_quote(r.loan)
+        except LoanInputError as exc:
+            return r.say(f"I can't quote that: {exc}. {say.ASK['principal']}", r.product, "collecting_loan",
+                         failed=True, asked="principal")
+        return r.say(f"Just to confirm: {self._summary(r)} Shall I work out the estimate?", r.product, "confirming")
+
+    @staticmethod
+    def _summary(r: _Reply) -> str:
+        loan = r.loan
+        kind = "mortgage" if r.product == "mortgage" else "loan"
+        return (
+            f"a {kind} of {format_money(_dec(loan['principal']))} over {format_term(int(loan['term_months']))} "
+            f"at {format_rate(_dec(loan['rate_percent']))} a year."
+        )
+
+    def _quote(self, r: _Reply, command: Command | None) -> DialogTurn:
+        quote: Quote = make_quote(r.loan)
+        if command is Command.TOTAL_INTEREST:
+            text = quote.interest_text()
+        elif command is Command.SCHEDULE:
+            text = quote.schedule_text()
+        else:
+            text = quote.text(say.MORTGAGE_ESTIMATE_LEAD if r.product == "mortgage" else say.ESTIMATE_LEAD)
+        return r.say(text, r.product, "quoted", figures=quote.figures())
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value))
 
 
 @DIALOG_BACKENDS.register("rules")
 def _create(settings: Settings) -> RulesDialog:
-    return RulesDialog()
+    from orchestrator.nlu.intents import load_intent_classifier
+
+    return RulesDialog(load_intent_classifier(settings.intent_classifier))

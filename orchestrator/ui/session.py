@@ -19,6 +19,7 @@ from orchestrator.pipeline import AudioInput, Pipeline, TurnResult
 from orchestrator.sessions.ids import new_session_id
 from orchestrator.trace import EventBus
 from orchestrator.ui.present import StepView, step_for, steps_for
+from orchestrator.ui.schedule import ScheduleView, schedule_view
 
 __all__ = ["MIC_SAMPLE_RATE", "ChatSession", "StepCallback", "TurnOutcome"]
 
@@ -44,6 +45,8 @@ class TurnOutcome:
     result: TurnResult | None = field(default=None, repr=False)
     # True when the steps were already handed to the UI one by one while the turn ran.
     streamed: bool = False
+    # The quote's amortization table and balance chart, when the reply quoted a loan.
+    schedule: ScheduleView | None = field(default=None, repr=False)
 
 
 class ChatSession:
@@ -113,7 +116,12 @@ class ChatSession:
             return TurnOutcome(steps=shown, error="Something went wrong on our side; the turn was not completed.",
                                streamed=live)
         steps = shown if live else steps_for(result.events)
-        return TurnOutcome(steps=steps, reply=result.reply, wav=result.wav_bytes(), result=result, streamed=live)
+        schedule = None
+        if "payment" in result.figures:
+            schedule = await asyncio.to_thread(schedule_view, result.slots)
+        return TurnOutcome(
+            steps=steps, reply=result.reply, wav=result.wav_bytes(), result=result, streamed=live, schedule=schedule
+        )
 
     async def _run_live(self, on_step: StepCallback, shown: list[StepView], kwargs: dict[str, Any]) -> TurnResult:
         """Run the turn while forwarding each completed step from the bus to ``on_step``."""

@@ -317,24 +317,49 @@ def tab(app_server: Server, browser: Browser, request: pytest.FixtureRequest) ->
 # --------------------------------------------------------------------------- tests
 
 
-def test_a_typed_loan_question_shows_the_dialog_step_the_payment_and_a_voice_reply(tab: Tab) -> None:
+def ask_and_confirm(tab: Tab) -> Locator:
+    """Send the loan question, check the disclosure and the confirmation, say yes; the quote message."""
+    page = tab.page
+    tab.send_text(LOAN_QUESTION)
+    confirm = assistant_message(page, "Just to confirm")
+    expect(confirm).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    expect(confirm).to_contain_text("virtual assistant")  # the AI-and-recording disclosure opens the session
+    expect(confirm).to_contain_text("recorded")
+    tab.send_text("yes")
+    reply = assistant_message(page, "$489.15")
+    expect(reply).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    return reply
+
+
+def test_a_typed_loan_question_shows_the_dialog_step_the_payment_the_schedule_and_a_voice_reply(tab: Tab) -> None:
     page = tab.page
     tab.open_chat()
 
-    tab.send_text(LOAN_QUESTION)
-
-    reply = assistant_message(page, "$489.15")
-    expect(reply).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    reply = ask_and_confirm(tab)
     expect(reply).to_contain_text("6.50%")
-    expect(step_button(page, "Dialog")).to_be_visible()
+    expect(reply).to_contain_text("estimate, not an offer")
+    expect(step_button(page, "Dialog").last).to_be_visible()
     dialog = expand_step(page, "Dialog")
-    expect(dialog).to_contain_text("intent:")
+    expect(dialog).to_contain_text("intent: loan_quote")
     expect(dialog).to_contain_text("principal=25000")
 
     audio = reply.locator("audio")
     expect(audio).to_have_count(1, timeout=UI_TIMEOUT_MS)
     src = audio.get_attribute("src") or ""
     assert src.startswith(tab.server.url + "/"), f"reply audio is not served by the app: {src!r}"
+
+    # The schedule: a table with the first rows, the last rows and the totals, and a balance chart.
+    schedule = assistant_message(page, "Payment schedule")
+    expect(schedule).to_be_visible(timeout=UI_TIMEOUT_MS)
+    table = schedule.locator("table")
+    expect(table).to_have_count(1)
+    expect(table.locator("tbody tr")).to_have_count(3 + 1 + 3 + 1)
+    expect(table).to_contain_text("$489.41")  # the final payment absorbs the rounding
+    expect(table).to_contain_text("$0.00")  # the balance ends at zero
+    expect(table).to_contain_text("$4,349.26")  # total interest
+    chart = schedule.locator("img")
+    expect(chart).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=chart.element_handle())
 
 
 def test_b_the_fake_microphone_question_is_transcribed_answered_and_the_answer_plays(tab: Tab, mic_wav: MicWav) -> None:
@@ -366,8 +391,9 @@ def test_b_the_fake_microphone_question_is_transcribed_answered_and_the_answer_p
     expect(stt).to_contain_text("borrow", ignore_case=True)
     expect(stt).to_contain_text("25,000")
 
-    reply = assistant_message(page, "$489.15")
+    reply = assistant_message(page, "Just to confirm")
     expect(reply).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    expect(reply).to_contain_text("$25,000")
     audio = reply.locator("audio")
     expect(audio).to_have_count(1, timeout=UI_TIMEOUT_MS)
     # auto_play=True: the reply really plays in the page.
@@ -405,16 +431,14 @@ def test_c_blank_input_is_not_sent_a_corrupt_upload_gets_a_friendly_error_and_th
     expect(error).not_to_contain_text("Traceback")
 
     # Same chat, next turn: still answered.
-    tab.send_text(LOAN_QUESTION)
-    expect(assistant_message(page, "$489.15")).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    ask_and_confirm(tab)
 
 
 def test_d_nothing_on_the_page_loads_from_outside_the_machine(tab: Tab) -> None:
     page = tab.page
     tab.open_chat()
-    tab.send_text(LOAN_QUESTION)
-    reply = assistant_message(page, "$489.15")
-    expect(reply).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    reply = ask_and_confirm(tab)
+    expect(assistant_message(page, "Payment schedule").locator("img")).to_have_count(1, timeout=UI_TIMEOUT_MS)
     page.wait_for_function("a => a.readyState >= 1", arg=reply.locator("audio").element_handle())
 
     assert tab.offsite == [], f"the page tried to reach outside the machine: {tab.offsite}"

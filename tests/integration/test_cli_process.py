@@ -66,11 +66,13 @@ def test_the_same_session_id_continues_the_loan_conversation_across_processes(cl
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["slots"] == {"principal": "25000"}
     out = tmp_path / "reply.wav"
-    second = run(cli_home, "turn", "--text", "over 5 years at 6.5 percent", "--session", "loan-demo",
-                 "--out", str(out), "--json")
+    second = run(cli_home, "turn", "--text", "over 5 years at 6.5 percent", "--session", "loan-demo", "--json")
     assert second.returncode == 0, second.stderr
-    payload = json.loads(second.stdout)
-    assert payload["turn"] == 2
+    assert json.loads(second.stdout)["state"] == "confirming"
+    third = run(cli_home, "turn", "--text", "yes", "--session", "loan-demo", "--out", str(out), "--json")
+    assert third.returncode == 0, third.stderr
+    payload = json.loads(third.stdout)
+    assert payload["turn"] == 3
     assert "$489.15" in payload["reply"] and "6.50%" in payload["reply"]
     assert payload["audio_path"] == str(out) and out.read_bytes()[:4] == b"RIFF"
 

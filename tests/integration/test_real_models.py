@@ -159,8 +159,10 @@ async def test_a_spoken_loan_question_gets_a_spoken_quote_through_the_real_pipel
     question = "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent."
     wav = encode_wav(tts.synthesize(speakable(question)), tts.sample_rate)
     result = await pipeline.run_turn("real-pipeline", audio=wav)
-    assert "$489.15" in result.reply and "6.50%" in result.reply
+    assert "$25,000 over 60 months at 6.5%" in result.reply and result.state == "confirming"
     assert result.intent == "loan_quote"
+    quote = await pipeline.run_turn("real-pipeline", audio=encode_wav(tts.synthesize("Yes, please."), tts.sample_rate))
+    assert "$489.15" in quote.reply and "6.50%" in quote.reply
     assert [e.type for e in result.events][:4] == ["turn_started", "audio_received", "transcript", "dialog_reply"]
     assert result.voice_to_voice_ms is not None and result.voice_to_voice_ms > 0
     assert len(result.audio) / result.sample_rate > 5.0

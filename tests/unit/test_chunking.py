@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestrator.dialog.rules import CAPABILITIES, GREETING
+from orchestrator.dialog.phrases import CAPABILITIES, GREETING
 from orchestrator.tts.chunking import split_for_speech
 
 QUOTE = (
@@ -74,12 +74,15 @@ def test_a_spaced_dash_is_a_clause_boundary():
 
 
 def test_the_dialogs_fixed_phrases_split_into_whole_sentences():
+    # The first sentence is cut at a clause so the first audio comes sooner; the rest stay whole.
     assert split_for_speech(GREETING) == [
-        "Hello, I'm the bank's virtual assistant.",
-        "I can estimate the monthly payment and APR of a loan.",
+        "Hello, I can estimate loan and mortgage payments,",
+        "and help with lost cards, balances and transfers.",
         "How can I help?",
     ]
-    assert len(split_for_speech(CAPABILITIES)) == 3
+    pieces = split_for_speech(CAPABILITIES)
+    assert " ".join(pieces) == CAPABILITIES
+    assert pieces[0].endswith(",") and all(p.endswith(".") for p in pieces[1:])
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])

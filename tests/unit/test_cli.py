@@ -13,7 +13,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
-from orchestrator.dialog.rules import GREETING
+from orchestrator.compliance import AI_DISCLOSURE
+from orchestrator.dialog.phrases import GREETING
 from tests.unit.helpers import silence, tone, wav_bytes
 
 PAYLOAD_KEYS = {"session_id", "transcript", "reply", "intent", "slots", "timings_ms", "audio_path"}
@@ -29,6 +30,7 @@ def run(home: Path) -> Run:
         "VOICEBOT_STT": "fake",
         "VOICEBOT_TTS": "fake",
         "VOICEBOT_LLM": None,  # unset: the rules dialog from pyproject / defaults
+        "VOICEBOT_INTENT_CLASSIFIER": "keywords",  # MiniLM is tested in tests/integration
         "VOICEBOT_HOME": str(home),
         "VOICEBOT_FAKE_TRANSCRIPTS": None,
     }
@@ -88,7 +90,7 @@ def test_a_json_text_turn_prints_one_object_and_writes_the_reply_wav(run):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)  # exactly one JSON document
     assert set(payload) >= PAYLOAD_KEYS
-    assert payload["reply"] == GREETING
+    assert payload["reply"] == f"{AI_DISCLOSURE} {GREETING}"
     assert payload["intent"] == "greeting"
     assert payload["transcript"] is None
     assert payload["slots"] == {}
@@ -118,13 +120,15 @@ def test_out_writes_the_reply_where_asked(run, tmp_path: Path):
 def test_repeating_the_session_continues_the_conversation(run):
     first = run("turn", "--text", "I want a loan of 25,000 dollars", "--session", "call-7", "--json")
     second = run("turn", "--text", "over 5 years at 6.5 percent", "--session", "call-7", "--json")
+    third = run("turn", "--text", "yes", "--session", "call-7", "--json")
 
-    assert first.exit_code == 0 and second.exit_code == 0, second.output
-    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    assert first.exit_code == 0 and second.exit_code == 0 and third.exit_code == 0, third.output
+    one, two, three = (json.loads(r.stdout) for r in (first, second, third))
     assert (one["session_id"], one["turn"]) == ("call-7", 1)
     assert (two["session_id"], two["turn"]) == ("call-7", 2)
     assert two["slots"] == {"principal": "25000", "rate_percent": "6.5", "term_months": 60}
-    assert two["figures"]["payment"] == "489.15"
+    assert (two["intent"], two["state"]) == ("loan_quote", "confirming")
+    assert three["figures"]["payment"] == "489.15"
 
 
 def test_without_a_session_each_call_starts_a_new_one(run):

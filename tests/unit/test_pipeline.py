@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from orchestrator.audio import TARGET_RATE
+from orchestrator.compliance import AI_DISCLOSURE
 from orchestrator.config import Settings
-from orchestrator.dialog.rules import GREETING
+from orchestrator.dialog.phrases import GREETING
 from orchestrator.errors import (
     AudioTooLongError,
     BackendError,
@@ -45,6 +46,7 @@ from tests.conftest import make_pipeline
 from tests.unit.helpers import pcm16, silence, tone, wav_bytes
 
 ISSUE_EXAMPLE = "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent"
+FIRST_GREETING = f"{AI_DISCLOSURE} {GREETING}"  # the first reply of a session opens with the disclosure
 CARD = "4111 1111 1111 1111"
 CARD_DIGITS = CARD.replace(" ", "")
 
@@ -108,7 +110,7 @@ async def test_a_text_turn_returns_reply_intent_slots_and_stage_timings(fake_pip
     assert result.turn == 1
     assert result.user_text == "hello"
     assert result.transcript is None and result.confidence is None
-    assert result.reply == GREETING
+    assert result.reply == FIRST_GREETING
     assert result.intent == "greeting"
     assert result.slots == {}
     assert set(result.timings_ms) == {"dialog", "tts", "tts_first_audio", "total"}
@@ -119,26 +121,30 @@ async def test_a_text_turn_returns_reply_intent_slots_and_stage_timings(fake_pip
     assert result.wav_bytes()[:4] == b"RIFF"
 
 
-async def test_a_loan_question_is_quoted_through_the_pipeline(fake_pipeline):
-    result = await fake_pipeline.run_turn("s-loan", text=ISSUE_EXAMPLE)
+async def test_a_loan_question_is_confirmed_then_quoted_through_the_pipeline(fake_pipeline):
+    confirm = await fake_pipeline.run_turn("s-loan", text=ISSUE_EXAMPLE)
+    result = await fake_pipeline.run_turn("s-loan", text="yes")
 
+    assert (confirm.state, confirm.figures) == ("confirming", {})
     assert result.intent == "loan_quote"
     assert result.state == "quoted"
-    assert result.figures == {"payment": "489.15", "apr": "6.50", "total": "29349.26"}
+    assert result.figures == {
+        "payment": "489.15", "final_payment": "489.41", "apr": "6.50", "total": "29349.26", "total_interest": "4349.26",
+    }
     assert "$489.15" in result.reply
 
 
 async def test_a_text_turn_emits_exactly_the_text_event_sequence(fake_pipeline):
     result = await fake_pipeline.run_turn("s-seq", text="hello")
 
-    pieces = split_for_speech(GREETING)
+    pieces = split_for_speech(FIRST_GREETING)
     assert types(result.events) == [
         "turn_started", "dialog_reply", *["tts_chunk"] * len(pieces), "tts_audio", "turn_ended"
     ]
     started, reply = result.events[0], result.events[1]
     assert isinstance(started, TurnStarted) and started.input_kind == "text"
     assert started.backends == {"stt": "fake", "tts": "fake", "llm": "rules"}
-    assert isinstance(reply, DialogReply) and reply.text == GREETING and reply.backend == "rules"
+    assert isinstance(reply, DialogReply) and reply.text == FIRST_GREETING and reply.backend == "rules"
     chunks = [e for e in result.events if isinstance(e, TTSChunk)]
     assert [c.index for c in chunks] == list(range(len(pieces)))
     assert [c.text for c in chunks] == pieces
@@ -163,6 +169,7 @@ async def test_the_voice_is_given_speakable_text_without_digits(pipelines):
     pipeline = pipelines(tts=tts)
 
     await pipeline.run_turn("s-speak", text=ISSUE_EXAMPLE)
+    await pipeline.run_turn("s-speak", text="yes")
 
     assert tts.spoken and not any(ch.isdigit() for text in tts.spoken for ch in text)
     assert any("four hundred eighty-nine dollars and fifteen cents" in text for text in tts.spoken)
@@ -202,7 +209,7 @@ async def test_an_audio_turn_emits_the_audio_event_sequence(pipelines):
 
     result = await pipeline.run_turn("s-audio", audio=speech_wav())
 
-    pieces = split_for_speech(GREETING)
+    pieces = split_for_speech(FIRST_GREETING)
     assert types(result.events) == [
         "turn_started", "audio_received", "transcript", "dialog_reply",
         *["tts_chunk"] * len(pieces), "tts_audio", "turn_ended",
@@ -211,7 +218,7 @@ async def test_an_audio_turn_emits_the_audio_event_sequence(pipelines):
     assert result.transcript == "hello" and result.confidence == pytest.approx(0.99)
     assert set(result.timings_ms) == {"audio", "stt", "dialog", "tts", "tts_first_audio", "total"}
     assert result.voice_to_voice_ms is not None and result.voice_to_voice_ms >= 0
-    assert result.reply == GREETING
+    assert result.reply == FIRST_GREETING
 
 
 async def test_audio_is_decoded_and_trimmed_before_transcription(pipelines):
@@ -271,10 +278,12 @@ async def test_the_same_session_id_continues_the_conversation(fake_pipeline):
     first = await fake_pipeline.run_turn("s-cont", text="I want a loan of 25,000 dollars")
     second = await fake_pipeline.run_turn("s-cont", text="over 5 years")
     third = await fake_pipeline.run_turn("s-cont", text="at 6.5 percent")
+    fourth = await fake_pipeline.run_turn("s-cont", text="yes")
 
-    assert [first.turn, second.turn, third.turn] == [1, 2, 3]
+    assert [first.turn, second.turn, third.turn, fourth.turn] == [1, 2, 3, 4]
     assert second.slots == {"principal": "25000", "term_months": 60}
-    assert third.figures["payment"] == "489.15"
+    assert third.state == "confirming"
+    assert fourth.figures["payment"] == "489.15"
 
 
 async def test_slots_persist_across_a_new_pipeline_on_the_same_sqlite_file(pipelines):
@@ -286,7 +295,8 @@ async def test_slots_persist_across_a_new_pipeline_on_the_same_sqlite_file(pipel
     result = await second.run_turn("s-persist", text="6.5 percent")
 
     assert result.turn == 2
-    assert result.figures["payment"] == "489.15"
+    assert result.state == "confirming"
+    assert result.slots == {"principal": "25000", "term_months": 60, "rate_percent": "6.5"}
     state = second.store.load("s-persist")
     assert state is not None and state.turns == 2
     assert [h.user for h in state.history] == ["I want a loan of 25,000 dollars over 5 years", "6.5 percent"]
@@ -546,7 +556,8 @@ async def test_a_quote_with_new_figures_is_never_served_from_the_cache(pipelines
     pipeline = pipelines()
     pipeline.warm_up()
 
-    result = await pipeline.run_turn("s-quote", text=ISSUE_EXAMPLE)
+    await pipeline.run_turn("s-quote", text=ISSUE_EXAMPLE)
+    result = await pipeline.run_turn("s-quote", text="yes")
 
     by_text = {e.text: e.cached for e in result.events if isinstance(e, TTSChunk)}
     assert by_text["Here is your estimate."] is True
@@ -564,7 +575,7 @@ async def test_build_pipeline_on_fake_settings_runs_a_turn(fake_settings):
         pipeline.store.close()
 
     assert pipeline.backends == {"stt": "fake", "tts": "fake", "llm": "rules"}
-    assert result.reply == GREETING
+    assert result.reply == FIRST_GREETING
     assert (fake_settings.logs_dir / "s-built.jsonl").exists()
 
 

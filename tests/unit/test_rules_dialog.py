@@ -1,4 +1,4 @@
-"""orchestrator.dialog.rules: the deterministic banking dialog (greet, help, quote loans, goodbye)."""
+"""orchestrator.dialog.rules: the deterministic banking dialog, one reply at a time."""
 
 from __future__ import annotations
 
@@ -9,24 +9,31 @@ from typing import Any
 
 import pytest
 
-from orchestrator.dialog.rules import (
-    ASK,
-    CAPABILITIES,
-    GOODBYE,
-    GREETING,
-    NOT_AN_OFFER,
-    OUT_OF_SCOPE,
-    RulesDialog,
-    format_money,
-)
+from orchestrator.dialog import phrases as say
+from orchestrator.dialog.commands import Command, detect_command, is_no, is_yes
+from orchestrator.dialog.quotes import format_money, make_quote
+from orchestrator.dialog.rules import MAX_FAILURES, RulesDialog
+from orchestrator.dialog.slots import read_slots
 from orchestrator.llm.base import DialogBackend, DialogTurn
 
 ISSUE_EXAMPLE = "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent"
 
 
-def converse(*utterances: str, memory: dict[str, Any] | None = None) -> list[DialogTurn]:
+class ScriptedIntents:
+    """Returns one fixed intent: isolates the dialog's rules from the classifier."""
+
+    def __init__(self, intent: str) -> None:
+        self.intent = intent
+
+    def classify(self, text: str) -> Any:
+        return self
+
+
+def converse(
+    *utterances: str, memory: dict[str, Any] | None = None, dialog: RulesDialog | None = None
+) -> list[DialogTurn]:
     """Feed utterances one after another, carrying the memory like the pipeline does."""
-    dialog = RulesDialog()
+    dialog = dialog or RulesDialog()
     memory = memory or {}
     turns = []
     for text in utterances:
@@ -44,191 +51,249 @@ def test_the_rules_dialog_satisfies_the_dialog_backend_protocol():
 @pytest.mark.parametrize("text", ["hello", "Hi there", "good morning", "HEY"])
 def test_a_greeting_is_answered_with_the_greeting(text):
     (turn,) = converse(text)
-
-    assert turn.text == GREETING
-    assert turn.intent == "greeting"
-    assert turn.state == "start"
+    assert (turn.text, turn.intent, turn.state) == (say.GREETING, "greeting", "start")
 
 
 @pytest.mark.parametrize("text", ["what can you do", "What else can you do?", "help", "what are my options"])
 def test_asking_what_it_can_do_lists_the_capabilities(text):
     (turn,) = converse(text)
-
-    assert turn.text == CAPABILITIES
-    assert turn.intent == "help"
+    assert (turn.text, turn.intent) == (say.CAPABILITIES, "help")
 
 
-def test_the_full_issue_question_is_quoted_with_payment_apr_and_total():
+def test_all_three_figures_are_confirmed_before_anything_is_quoted():
     (turn,) = converse(ISSUE_EXAMPLE)
+    assert turn.state == "confirming"
+    assert turn.figures == {}
+    assert turn.text == (
+        "Just to confirm: a loan of $25,000 over 60 months at 6.5% a year. Shall I work out the estimate?"
+    )
+    assert turn.slots == {"principal": "25000", "term_months": 60, "rate_percent": "6.5"}
 
-    assert turn.intent == "loan_quote"
-    assert turn.state == "quoted"
-    # Published value for $25,000 at 6.5% over 60 months: $489.15; 60 x 489.15 = 29,349.00.
-    assert "For $25,000 over 60 months at 6.5% a year" in turn.text
-    assert "the monthly payment is $489.15" in turn.text
-    assert "APR is 6.50%" in turn.text
-    assert "repay $29,349.26" in turn.text
-    assert turn.text.endswith(NOT_AN_OFFER)
-    assert turn.figures == {"payment": "489.15", "apr": "6.50", "total": "29349.26"}
-    assert turn.slots == {"principal": "25000", "rate_percent": "6.5", "term_months": 60}
+
+def test_yes_quotes_payment_final_payment_apr_total_and_not_an_offer():
+    _, turn = converse(ISSUE_EXAMPLE, "yes")
+    assert (turn.intent, turn.state) == ("loan_quote", "quoted")
+    # Published value for $25,000 at 6.5% over 60 months: $489.15 a month.
+    assert turn.text == (
+        "Here is your estimate. For $25,000 over 60 months at 6.5% a year, the monthly payment is $489.15, "
+        "with a final payment of $489.41, and the APR is 6.50%. In total you would repay $29,349.26. "
+        "This is an estimate, not an offer."
+    )
+    assert turn.figures == {
+        "payment": "489.15", "final_payment": "489.41", "apr": "6.50", "total": "29349.26", "total_interest": "4349.26",
+    }
     assert turn.memory["quote"] == turn.figures
 
 
 def test_the_same_request_in_spoken_words_gets_the_same_quote():
-    (turn,) = converse("twenty five thousand dollars over five years at six and a half percent")
-
+    _, turn = converse("twenty five thousand dollars over five years at six and a half percent", "yeah")
     assert turn.figures["payment"] == "489.15"
 
 
-@pytest.mark.parametrize(
-    "order", list(itertools.permutations(["twenty five thousand dollars", "6.5 percent", "five years"]))
-)
+@pytest.mark.parametrize("order", list(itertools.permutations(["$25,000", "5 years", "6.5%"])))
 def test_loan_figures_can_be_given_one_per_turn_in_any_order(order):
-    turns = converse("I'd like a loan", *order)
-
-    for turn in turns[:-1]:
-        assert turn.state == "collecting_loan"
-        assert turn.intent == "loan_quote"
-        # It always asks for a slot it does not have yet.
-        missing = [k for k in ("principal", "term_months", "rate_percent") if k not in turn.slots]
-        assert turn.text.endswith(ASK[missing[0]])
-    assert turns[-1].state == "quoted"
+    turns = converse("I need a loan", *order, "yes")
+    assert [t.state for t in turns] == ["collecting_loan"] * 3 + ["confirming", "quoted"]
     assert turns[-1].figures["payment"] == "489.15"
 
 
-def test_a_loan_request_without_figures_asks_for_the_amount_first():
-    (turn,) = converse("I want a loan")
-
-    assert turn.text == ASK["principal"]
-    assert turn.slots == {}
-
-
-def test_a_request_with_two_figures_asks_only_for_the_third():
-    (turn,) = converse("borrow 10,000 dollars at 7 percent")
-
-    assert turn.text == ASK["term_months"]
-    assert turn.slots == {"principal": "10000", "rate_percent": "7"}
+def test_the_dialog_asks_for_what_is_missing_first_amount_then_term_then_rate():
+    a, b, c = converse("I need a loan", "$25,000", "5 years")
+    assert a.text == say.ASK["principal"]
+    assert b.text == say.ASK["term_months"]
+    assert c.text == say.ASK["rate_percent"]
 
 
-def test_a_rate_of_200_percent_is_refused_and_asked_for_again_keeping_the_other_figures():
-    first, second = converse("borrow 25000 dollars at 200 percent over 5 years", "6.5 percent")
-
-    assert first.state == "collecting_loan"
-    assert "between 0 and 100 percent" in first.text
-    assert first.text.endswith(ASK["rate_percent"])
-    assert first.slots == {"principal": "25000", "term_months": 60}
-    assert second.state == "quoted"
-    assert second.figures["payment"] == "489.15"
-
-
-def test_a_term_of_900_months_is_refused_and_asked_for_again():
-    first, second = converse("borrow 25000 dollars over 900 months at 6.5 percent", "60 months")
-
-    assert "between 1 and 600 months" in first.text
-    assert first.text.endswith(ASK["term_months"])
-    assert "term_months" not in first.slots
-    assert second.figures["payment"] == "489.15"
-
-
-def test_a_principal_over_the_banks_limit_is_refused():
-    (turn,) = converse("borrow $20,000,000 over 5 years at 5%")
-
-    assert "$10,000,000" in turn.text
-    assert turn.text.endswith(ASK["principal"])
-    assert "principal" not in turn.slots
-
-
-def test_a_term_of_zero_months_is_refused():
-    (turn,) = converse("borrow 5000 dollars over 0 months at 5%")
-
-    assert "term_months" not in turn.slots
-    assert turn.text.endswith(ASK["term_months"])
-
-
-def test_an_answer_without_a_number_while_collecting_repeats_the_question():
-    _, turn = converse("I want a loan", "umm I am not sure")
-
-    assert turn.text == f"Sorry, I didn't catch a number. {ASK['principal']}"
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("$25,000 over 5 years at 200 percent", "between 0 and 100 percent"),
+        ("$25,000 at 6% over 900 months", "between 1 and 600 months"),
+        ("$20 million over 5 years at 6%", "from $100 to $10,000,000"),
+        ("$50 over 5 years at 6%", "from $100 to $10,000,000"),
+        ("$25,000 at 6% over 0 months", "between 1 and 600 months"),
+        ("$25,000 at 6% over 2.5 months", "whole number of months"),
+    ],
+)
+def test_an_out_of_range_value_is_reprompted_and_the_others_are_kept(text, fragment):
+    (turn,) = converse(text)
     assert turn.state == "collecting_loan"
+    assert fragment in turn.text
+    assert turn.figures == {}
+    assert len(turn.slots) == 2
 
 
-def test_changing_one_figure_after_a_quote_requotes_with_the_others_kept():
-    _, turn = converse(ISSUE_EXAMPLE, "make it 48 months")
+@pytest.mark.parametrize(
+    "text",
+    ["twenty or thirty thousand dollars", "between 5 and 6 percent", "5 to 6 percent", "$20,000 and $30,000"],
+)
+def test_two_values_for_one_slot_get_a_question_not_a_guess(text):
+    (turn,) = converse(text)
+    assert turn.state == "collecting_loan"
+    assert turn.slots == {} or ("rate_percent" not in turn.slots and "principal" not in turn.slots)
+    assert turn.memory["failures"] == 1
 
-    # 25000 * r / (1 - (1 + r)^-48) with r = 0.065/12 = 592.8738... -> $592.87
-    assert turn.figures["payment"] == "592.87"
-    assert turn.slots == {"principal": "25000", "rate_percent": "6.5", "term_months": 48}
+
+def test_a_bare_number_answers_only_the_question_just_asked():
+    first, rate = converse("I'd like a loan of $25,000 over 5 years", "six and a half")
+    assert first.memory["asked"] == "rate_percent"
+    assert rate.slots["rate_percent"] == "6.5"
+
+
+def test_a_bare_number_for_the_term_asks_months_or_years():
+    turns = converse("I'd like a loan of $25,000", "5")
+    assert "5 months or 5 years" in turns[-1].text
+    assert "term_months" not in turns[-1].slots
+
+
+def test_a_bare_number_nobody_asked_for_is_not_used():
+    (turn,) = converse("7")
+    assert turn.slots == {}
+    assert "not sure what 7 refers to" in turn.text
+
+
+def test_corrections_at_the_confirmation_change_only_that_slot():
+    turns = converse(ISSUE_EXAMPLE, "no, make it thirty thousand", "actually 7 percent", "yes")
+    assert turns[1].slots == {"principal": "30000", "term_months": 60, "rate_percent": "6.5"}
+    assert turns[2].slots == {"principal": "30000", "term_months": 60, "rate_percent": "7"}
+    assert turns[3].figures["apr"] == "7.00"
+
+
+def test_no_at_the_confirmation_asks_what_to_change_and_keeps_the_slots():
+    _, turn = converse(ISSUE_EXAMPLE, "no")
+    assert turn.text == say.WHAT_TO_CHANGE
+    assert len(turn.slots) == 3
+
+
+def test_an_unclear_answer_at_the_confirmation_asks_again_with_the_summary():
+    _, turn = converse(ISSUE_EXAMPLE, "the sky is blue")
+    assert turn.state == "confirming"
+    assert turn.text.startswith(say.CONFIRM_REPROMPT)
+    assert "$25,000" in turn.text
+
+
+def test_changing_one_figure_after_a_quote_reconfirms_with_the_others_kept():
+    turns = converse(ISSUE_EXAMPLE, "yes", "what about 10 years?")
+    assert turns[-1].state == "confirming"
+    assert turns[-1].slots == {"principal": "25000", "term_months": 120, "rate_percent": "6.5"}
 
 
 def test_a_new_loan_request_after_a_quote_starts_over():
-    _, turn = converse(ISSUE_EXAMPLE, "I want another loan")
-
-    assert turn.slots == {}
-    assert turn.text == ASK["principal"]
-
-
-@pytest.mark.parametrize("text", ["What's the weather like today?", "tell me a joke", ""])
-def test_anything_else_is_out_of_scope(text):
-    (turn,) = converse(text)
-
-    assert turn.text == OUT_OF_SCOPE
-    assert turn.intent == "out_of_scope"
+    turns = converse(ISSUE_EXAMPLE, "yes", "I'd like another loan")
+    assert turns[-1].slots == {}
+    assert turns[-1].text == say.ASK["principal"]
 
 
-@pytest.mark.parametrize("text", ["bye", "Goodbye.", "Thanks, that's all."])
-def test_goodbye_ends_the_call(text):
-    (turn,) = converse(text)
+def test_total_interest_and_schedule_after_a_quote():
+    quote, interest, schedule = converse(ISSUE_EXAMPLE, "yes", "how much interest in total?")[1:] + converse(
+        ISSUE_EXAMPLE, "yes", "show me the schedule"
+    )[2:]
+    assert interest.text.startswith("The total interest is $4,349.26 over 60 months, at an APR of 6.50%.")
+    assert schedule.text.startswith(
+        "Here is the payment schedule: 59 monthly payments of $489.15 and a final payment of $489.41"
+    )
+    for turn in (interest, schedule):
+        assert turn.figures == quote.figures
+        assert "estimate, not an offer" in turn.text
 
-    assert turn.text == GOODBYE
-    assert turn.intent == "goodbye"
-    assert turn.state == "ended"
+
+def test_asking_for_the_schedule_at_the_confirmation_counts_as_yes():
+    _, turn = converse(ISSUE_EXAMPLE, "can I see the amortization table")
+    assert turn.state == "quoted"
+    assert "payment schedule" in turn.text
 
 
-def test_goodbye_after_a_quote_keeps_the_loan_in_memory():
-    _, turn = converse(ISSUE_EXAMPLE, "bye")
+def test_repeat_says_the_last_reply_again_with_its_figures():
+    turns = converse(ISSUE_EXAMPLE, "yes", "sorry, can you say that again?")
+    assert turns[-1].text == turns[-2].text
+    assert turns[-1].figures == turns[-2].figures
+    assert turns[-1].intent == "repeat"
 
-    assert turn.intent == "goodbye"
-    assert turn.slots["principal"] == "25000"
+
+def test_repeat_before_anything_was_said():
+    (turn,) = converse("repeat that please")
+    assert turn.text == say.NOTHING_TO_REPEAT
+
+
+def test_the_handoff_comes_after_two_failed_reprompts():
+    dialog = RulesDialog(ScriptedIntents("out_of_scope"))
+    turns = converse("blah", "blah", "blah", dialog=dialog)
+    assert [t.state for t in turns] == ["start", "start", "handoff"]
+    assert turns[-1].text == say.HANDOFF_AFTER_FAILURES
+    assert turns[-1].intent == "human_handoff"
+    assert MAX_FAILURES == 2
+
+
+def test_a_success_resets_the_failure_count():
+    turns = converse("I need a loan", "blah", "blah", "$25,000", "blah", "blah")
+    assert [t.state for t in turns][-1] == "collecting_loan"
+    assert turns[-1].memory["failures"] == 2
+
+
+def test_after_a_handoff_the_bot_only_asks_the_caller_to_hold():
+    turns = converse("I want to talk to a real person", "hello?", ISSUE_EXAMPLE)
+    assert turns[0].state == "handoff"
+    assert [t.text for t in turns[1:]] == [say.HANDOFF_WAIT, say.HANDOFF_WAIT]
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "state"),
+    [
+        ("balance", say.BALANCE, "start"),
+        ("transfer", say.TRANSFER, "start"),
+        ("lost_card", say.LOST_CARD, "handoff"),
+        ("human_handoff", say.HANDOFF, "handoff"),
+        ("goodbye", say.GOODBYE, "ended"),
+        ("out_of_scope", say.OUT_OF_SCOPE, "start"),
+    ],
+)
+def test_each_intent_has_its_answer(intent, text, state):
+    (turn,) = converse("something", dialog=RulesDialog(ScriptedIntents(intent)))
+    assert (turn.intent, turn.text, turn.state) == (intent, text, state)
+
+
+def test_a_mortgage_is_quoted_as_a_mortgage():
+    dialog = RulesDialog(ScriptedIntents("mortgage"))
+    turns = converse("a home loan", "$300,000 over 30 years at 7%", "yes", dialog=dialog)
+    assert turns[0].text == f"{say.MORTGAGE_LEAD} {say.MORTGAGE_ASK_PRINCIPAL}"
+    assert turns[-1].text.startswith(say.MORTGAGE_ESTIMATE_LEAD)
+    assert turns[-1].intent == "mortgage"
+
+
+def test_goodbye_with_figures_is_not_taken_as_goodbye():
+    (turn,) = converse("bye the way, I need $5,000")
+    assert turn.state == "collecting_loan"
 
 
 def test_reply_never_mutates_the_memory_it_is_given():
-    memory = {
-        "loan": {"principal": "25000", "rate_percent": "6.5"},
-        "state": "collecting_loan",
-        "quote": {"payment": "1.00"},
-    }
-    snapshot = copy.deepcopy(memory)
     dialog = RulesDialog()
-
-    for text in ("five years", "hello", "I want another loan", "bye", "200 percent"):
-        dialog.reply(text, memory)
-
-    assert memory == snapshot
-
-
-def test_the_returned_memory_is_independent_of_the_input():
-    memory: dict[str, Any] = {"loan": {"principal": "25000"}, "state": "collecting_loan"}
-
-    turn = RulesDialog().reply("6.5 percent", memory)
-    turn.memory["loan"]["principal"] = "1"
-
-    assert memory["loan"]["principal"] == "25000"
+    memory: dict[str, Any] = {}
+    for text in (ISSUE_EXAMPLE, "no, make it 30000", "yes", "what's the total interest"):
+        before = copy.deepcopy(memory)
+        turn = dialog.reply(text, memory)
+        assert memory == before
+        memory = turn.memory
 
 
-def test_every_fixed_phrase_is_said_verbatim_somewhere():
-    phrases = RulesDialog().fixed_phrases()
+def test_the_memory_is_plain_json():
+    import json
 
-    assert GREETING in phrases and CAPABILITIES in phrases and GOODBYE in phrases
-    assert all(ask in phrases for ask in ASK.values())
+    turns = converse(ISSUE_EXAMPLE, "yes")
+    assert json.loads(json.dumps(turns[-1].memory)) == turns[-1].memory
+
+
+def test_every_fixed_phrase_is_unique_and_said_verbatim():
+    assert len(set(say.FIXED_PHRASES)) == len(say.FIXED_PHRASES)
+    assert say.ESTIMATE_LEAD in converse(ISSUE_EXAMPLE, "yes")[-1].text
 
 
 @pytest.mark.parametrize(
     ("value", "cents", "text"),
     [
-        (Decimal(25000), False, "$25,000"),
+        (Decimal("25000"), False, "$25,000"),
         (Decimal("489.15"), False, "$489.15"),
-        (Decimal(100), True, "$100.00"),
-        (Decimal("1234567.5"), False, "$1,234,567.50"),
+        (Decimal("1000000"), True, "$1,000,000.00"),
+        (Decimal("0.5"), False, "$0.50"),
     ],
 )
 def test_money_is_formatted_with_thousands_separators(value, cents, text):
@@ -236,6 +301,46 @@ def test_money_is_formatted_with_thousands_separators(value, cents, text):
 
 
 def test_an_interest_free_loan_that_does_not_split_evenly_is_quoted():
-    (turn,) = converse("borrow 1000 dollars over 12 months at 0 percent")
+    quote = make_quote({"principal": "1000", "rate_percent": "0", "term_months": 3})
+    assert (quote.payment, quote.final_payment, quote.total, quote.apr) == (
+        Decimal("333.33"), Decimal("333.34"), Decimal("1000.00"), Decimal("0.00"),
+    )
 
-    assert turn.state == "quoted"
+
+# -- commands and slot reading ------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["yes", "Yeah.", "sure, go ahead", "OK", "correct", "that's right"])
+def test_yes(text):
+    assert is_yes(text) and not is_no(text)
+
+
+@pytest.mark.parametrize("text", ["no", "Nope.", "not quite", "no, change the rate", "yes but change the term"])
+def test_no(text):
+    assert is_no(text) and not is_yes(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("repeat that", Command.REPEAT),
+        ("say that again", Command.REPEAT),
+        ("what's the total interest?", Command.TOTAL_INTEREST),
+        ("how much interest will I pay in total", Command.TOTAL_INTEREST),
+        ("show me the schedule", Command.SCHEDULE),
+        ("the amortization table please", Command.SCHEDULE),
+        ("I'd like a loan", None),
+        ("what's the interest rate?", None),
+    ],
+)
+def test_commands(text, command):
+    assert detect_command(text) is command
+
+
+def test_read_slots_takes_the_amount_with_a_money_word_over_a_bare_one():
+    reading = read_slots("for my 2000 car I need 500 dollars")
+    assert reading.values == {"principal": "500"}
+
+
+def test_read_slots_reports_nothing_for_words():
+    assert read_slots("a loan please").empty

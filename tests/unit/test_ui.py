@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from orchestrator.compliance import AI_DISCLOSURE
 from orchestrator.config import Settings
-from orchestrator.dialog.rules import GREETING
+from orchestrator.dialog.phrases import GREETING
 from orchestrator.events import ErrorEvent, TurnEnded, TurnStarted
 from orchestrator.pipeline import Pipeline
 from orchestrator.sessions.ids import validate_session_id
@@ -21,6 +22,8 @@ from orchestrator.ui.offline import install, strip_external_links
 from orchestrator.ui.session import MIC_SAMPLE_RATE
 from tests.conftest import make_pipeline
 from tests.unit.helpers import pcm16, silence, tone, wav_bytes
+
+FIRST_GREETING = f"{AI_DISCLOSURE} {GREETING}"  # a session's first reply opens with the disclosure
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ async def test_a_text_turn_has_only_the_dialog_and_speech_steps(fake_pipeline):
 
     assert [s.name.split(" - ")[0] for s in steps] == ["Dialog", "Text-to-speech"]
     # The speech step lists every piece in order.
-    assert steps[1].input.splitlines()[0].startswith("1. Hello, I'm the bank's virtual assistant.")
+    assert steps[1].input.splitlines()[0].startswith("1. You are speaking with the bank's virtual assistant,")
 
 
 def test_an_error_event_becomes_an_error_step_naming_the_stage():
@@ -103,7 +106,7 @@ async def test_a_text_turn_gives_the_reply_and_wav_bytes(fake_pipeline):
     outcome = await chat.text_turn("hello")
 
     assert outcome.error is None
-    assert outcome.reply == GREETING
+    assert outcome.reply == FIRST_GREETING
     assert outcome.wav is not None and outcome.wav[:4] == b"RIFF"
     assert outcome.result is not None and outcome.result.session_id == chat.session_id
     assert outcome.steps
@@ -113,10 +116,16 @@ async def test_turns_of_one_chat_share_its_session(fake_pipeline):
     chat = ChatSession(fake_pipeline)
 
     await chat.text_turn("I want a loan of 25,000 dollars")
-    outcome = await chat.text_turn("over 5 years at 6.5 percent")
+    await chat.text_turn("over 5 years at 6.5 percent")
+    outcome = await chat.text_turn("yes")
 
-    assert outcome.result is not None and outcome.result.turn == 2
+    assert outcome.result is not None and outcome.result.turn == 3
     assert "$489.15" in (outcome.reply or "")
+    # A quote comes with its schedule: the table and the balance chart.
+    assert outcome.schedule is not None
+    assert outcome.schedule.periods == 60
+    assert "$489.41" in outcome.schedule.table_markdown
+    assert outcome.schedule.png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 async def test_an_empty_message_gives_a_friendly_error_instead_of_raising(fake_pipeline):
@@ -152,7 +161,7 @@ async def test_a_microphone_recording_of_a_24k_tone_runs_an_audio_turn(fake_pipe
     outcome = await chat.audio_turn()
 
     assert outcome.error is None, outcome.error
-    assert outcome.reply == GREETING
+    assert outcome.reply == FIRST_GREETING
     assert outcome.result is not None and outcome.result.transcript == "hello"
     assert outcome.wav is not None and outcome.wav[:4] == b"RIFF"
     assert [s.name.split(" - ")[0] for s in outcome.steps][:2] == ["Audio", "Speech-to-text"]
@@ -173,7 +182,7 @@ async def test_a_recording_past_the_limit_gives_an_error_and_is_forgotten(short_
     for chunk in mic_chunks(tone(0.5, MIC_SAMPLE_RATE, amp=0.3)):
         chat.add_chunk(chunk)
     retry = await chat.audio_turn()
-    assert retry.error is None and retry.reply == GREETING
+    assert retry.error is None and retry.reply == FIRST_GREETING
 
 
 async def test_a_recording_just_under_the_limit_is_accepted(short_limit_pipeline):
@@ -224,7 +233,7 @@ async def test_an_uploaded_file_runs_an_audio_turn(fake_pipeline, tmp_path: Path
 
     outcome = await chat.file_turn(path)
 
-    assert outcome.error is None and outcome.reply == GREETING
+    assert outcome.error is None and outcome.reply == FIRST_GREETING
 
 
 async def test_a_corrupt_upload_gives_a_friendly_error(fake_pipeline, tmp_path: Path):
@@ -331,7 +340,7 @@ async def test_a_live_turn_hands_each_step_to_the_ui_through_the_bus_as_its_even
 
     assert received == ["Dialog", "Text-to-speech"]
     assert outcome.streamed and outcome.steps[0].name.startswith("Dialog")
-    assert "$489.15" in (outcome.reply or "")
+    assert "$25,000" in (outcome.reply or "") and outcome.schedule is None
     assert "1." in outcome.steps[1].input  # the TTS step lists the spoken pieces
 
 
