@@ -13,13 +13,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["AI_DISCLOSURE", "redact", "redact_event", "redact_value"]
+__all__ = ["AI_DISCLOSURE", "DISCLOSURE_MARKERS", "contains_card_number", "redact", "redact_event", "redact_value"]
 
 # Opens every session, whatever the dialog backend (the pipeline prefixes it to the first reply).
 AI_DISCLOSURE = (
     "You are speaking with the bank's virtual assistant, an automated AI system. "
     "This call is recorded for quality and compliance."
 )
+
+# Words that show the disclosure was said (what a check looks for in a reply).
+DISCLOSURE_MARKERS = ("virtual assistant", "recorded")
 
 CARD_MASK = "[CARD]"
 SSN_MASK = "[SSN]"
@@ -79,6 +82,11 @@ def _mask_card(match: re.Match[str]) -> str:
         return run
     head, tail = run[: span[0]], run[span[1] :]
     return head + CARD_MASK + (_CARD_RE.sub(_mask_card, tail) if tail else "")
+
+
+def contains_card_number(text: str) -> bool:
+    """True when ``text`` holds an unmasked, Luhn-valid card number."""
+    return bool(text) and any(_card_span(m.group(0)) is not None for m in _CARD_RE.finditer(text))
 
 
 def redact(text: str) -> str:

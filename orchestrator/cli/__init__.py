@@ -6,6 +6,7 @@ import typer
 
 from orchestrator.cli.bench import bench
 from orchestrator.cli.intents import eval_intents
+from orchestrator.cli.scenario import run_scenario_command
 from orchestrator.cli.turn import turn
 
 __all__ = ["app", "main"]
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command("turn")(turn)
 app.command("bench")(bench)
 app.command("eval-intents")(eval_intents)
+app.command("run-scenario")(run_scenario_command)
 
 
 def main() -> None:

@@ -326,8 +326,9 @@ def ask_and_confirm(tab: Tab) -> Locator:
     expect(confirm).to_contain_text("virtual assistant")  # the AI-and-recording disclosure opens the session
     expect(confirm).to_contain_text("recorded")
     tab.send_text("yes")
-    reply = assistant_message(page, "$489.15")
+    reply = assistant_message(page, "Here is your estimate")
     expect(reply).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    expect(reply).to_contain_text("$489.15")
     return reply
 
 
@@ -357,7 +358,7 @@ def test_a_typed_loan_question_shows_the_dialog_step_the_payment_the_schedule_an
     expect(table).to_contain_text("$489.41")  # the final payment absorbs the rounding
     expect(table).to_contain_text("$0.00")  # the balance ends at zero
     expect(table).to_contain_text("$4,349.26")  # total interest
-    chart = schedule.locator("img")
+    chart = schedule.locator('img[alt="balance_chart"]')
     expect(chart).to_have_count(1, timeout=UI_TIMEOUT_MS)
     page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=chart.element_handle())
 
@@ -438,7 +439,9 @@ def test_d_nothing_on_the_page_loads_from_outside_the_machine(tab: Tab) -> None:
     page = tab.page
     tab.open_chat()
     reply = ask_and_confirm(tab)
-    expect(assistant_message(page, "Payment schedule").locator("img")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(assistant_message(page, "Payment schedule").locator('img[alt="balance_chart"]')).to_have_count(
+        1, timeout=UI_TIMEOUT_MS
+    )
     page.wait_for_function("a => a.readyState >= 1", arg=reply.locator("audio").element_handle())
 
     assert tab.offsite == [], f"the page tried to reach outside the machine: {tab.offsite}"

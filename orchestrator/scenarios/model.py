@@ -1,0 +1,148 @@
+"""The scenario format: a pydantic schema for the YAML files under ``scenarios/``.
+
+See ``scenarios/README.md`` for the format with examples. Unknown keys are
+errors, so a typo in an expectation never silently passes.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "COMPLIANCE_CHECKS",
+    "FIGURE_NAMES",
+    "STAGES",
+    "Expect",
+    "FigureExpectation",
+    "Gates",
+    "Scenario",
+    "ScenarioSettings",
+    "Turn",
+]
+
+STAGES = ("audio", "stt", "dialog", "tts", "tts_first_audio", "total", "voice_to_voice")
+FIGURE_NAMES = ("payment", "final_payment", "apr", "total", "total_interest")
+COMPLIANCE_CHECKS = ("apr_disclosed", "no_card_numbers", "disclosure_first")
+ComplianceCheck = Literal["apr_disclosed", "no_card_numbers", "disclosure_first"]
+Stage = Literal["audio", "stt", "dialog", "tts", "tts_first_audio", "total", "voice_to_voice"]
+FigureName = Literal["payment", "final_payment", "apr", "total", "total_interest"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class FigureExpectation(_Strict):
+    """A quoted figure, within ``tolerance`` (default: exactly, to the cent)."""
+
+    value: Decimal
+    tolerance: Decimal = Field(default=Decimal("0"), ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        # ``payment: 489.15`` means ``payment: {value: 489.15}``.
+        if isinstance(data, int | float | str | Decimal):
+            return {"value": str(data)}
+        return data
+
+
+class Expect(_Strict):
+    """What must hold of one turn's result. Every key is optional."""
+
+    intent: str | None = None
+    slots: dict[str, Any] | None = None  # a subset of the turn's slots
+    state: str | None = None
+    contains: list[str] = Field(default_factory=list)
+    not_contains: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    figures: dict[FigureName, FigureExpectation] = Field(default_factory=dict)
+    latency_ms: dict[Stage, float] = Field(default_factory=dict)  # budget per stage
+    wer_max: float | None = Field(default=None, ge=0)
+    cache: Literal["hit", "miss"] | None = None
+    error: str | None = None  # the turn must fail with this error category ("silent_audio", "empty_text", ...)
+
+    _split = field_validator("contains", "not_contains", "regex", mode="before")(_as_list)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+        return patterns
+
+    @field_validator("latency_ms")
+    @classmethod
+    def _positive(cls, budgets: dict[str, float]) -> dict[str, float]:
+        for stage, ms in budgets.items():
+            if ms <= 0:
+                raise ValueError(f"latency budget for {stage} must be greater than 0")
+        return budgets
+
+
+class Turn(_Strict):
+    """One caller turn: typed text (``user``), a WAV/FLAC file (``audio``) or text the TTS speaks (``say``)."""
+
+    user: str | None = None
+    audio: str | None = None
+    say: str | None = None
+    reference: str | None = None  # what was said, for the WER of an ``audio`` turn
+    expect: Expect = Field(default_factory=Expect)
+
+    @model_validator(mode="after")
+    def _one_input(self) -> Turn:
+        given = [k for k in ("user", "audio", "say") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a turn needs exactly one of user, audio or say (got {', '.join(given) or 'none'})")
+        if self.expect.wer_max is not None and self.user is not None:
+            raise ValueError("wer_max only applies to audio or say turns")
+        return self
+
+
+class ScenarioSettings(_Strict):
+    """Backends for this scenario; unset ones come from the environment (``VOICEBOT_*``)."""
+
+    stt: str | None = None
+    tts: str | None = None
+    llm: str | None = None
+    intent_classifier: str | None = None
+    adapter: str | None = None  # a LoRA adapter name, for the LLM backends that take one
+
+
+class Gates(_Strict):
+    """Latency percentiles across repeats, per stage: ``p50_ms: {total: 800}``."""
+
+    p50_ms: dict[Stage, float] = Field(default_factory=dict)
+    p95_ms: dict[Stage, float] = Field(default_factory=dict)
+
+
+def _all_checks() -> list[ComplianceCheck]:
+    return ["apr_disclosed", "no_card_numbers", "disclosure_first"]
+
+
+class Scenario(_Strict):
+    """A named conversation with expectations on every turn."""
+
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    settings: ScenarioSettings = Field(default_factory=ScenarioSettings)
+    compliance: list[ComplianceCheck] = Field(default_factory=lambda: _all_checks())
+    gates: Gates = Field(default_factory=Gates)
+    turns: list[Turn] = Field(min_length=1, max_length=200)
+
+    @property
+    def needs_audio(self) -> bool:
+        """True when a turn speaks or plays audio."""
+        return any(t.user is None for t in self.turns)

@@ -1,0 +1,51 @@
+"""JUnit XML for CI: one testcase per scenario run, failures with every failed check."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from orchestrator.fsutil import atomic_write_bytes
+from orchestrator.scenarios.runner import ScenarioRun
+
+__all__ = ["junit_xml", "write_junit"]
+
+
+def _case_name(run: ScenarioRun) -> str:
+    return f"{run.name} [repeat {run.repeat + 1}]" if run.repeat else run.name
+
+
+def junit_xml(runs: list[ScenarioRun], gate_failures: list[str], suite: str = "voicebot-scenarios") -> bytes:
+    """The XML document (UTF-8 bytes). Gate and baseline failures become a testcase of their own."""
+    failures = sum(not r.passed for r in runs) + (1 if gate_failures else 0)
+    tests = len(runs) + (1 if gate_failures else 0)
+    total_s = sum(r.wall_ms for r in runs) / 1000
+    root = ET.Element("testsuites", tests=str(tests), failures=str(failures), errors="0", time=f"{total_s:.3f}")
+    suite_el = ET.SubElement(
+        root, "testsuite", name=suite, tests=str(tests), failures=str(failures), errors="0", skipped="0",
+        time=f"{total_s:.3f}",
+    )
+    for run in runs:
+        case = ET.SubElement(
+            suite_el, "testcase", classname=Path(run.path).stem, name=_case_name(run), time=f"{run.wall_ms / 1000:.3f}"
+        )
+        if not run.passed:
+            failed = run.failures()
+            message = failed[0][:500] if failed else "failed"
+            failure = ET.SubElement(case, "failure", message=message, type="ScenarioFailure")
+            failure.text = "\n".join(failed)
+        out = ET.SubElement(case, "system-out")
+        out.text = "\n".join(
+            f"turn {t.index + 1} [{t.input_kind}] caller: {t.user}\n  bot: {t.result.reply if t.result else t.error}"
+            for t in run.turns
+        )
+    if gate_failures:
+        case = ET.SubElement(suite_el, "testcase", classname="gates", name="latency gates and baseline", time="0")
+        failure = ET.SubElement(case, "failure", message=gate_failures[0][:500], type="GateFailure")
+        failure.text = "\n".join(gate_failures)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def write_junit(path: Path, runs: list[ScenarioRun], gate_failures: list[str]) -> None:
+    """Write the report atomically."""
+    atomic_write_bytes(path, junit_xml(runs, gate_failures))

@@ -1,0 +1,242 @@
+"""Run scenarios through the real pipeline, turn by turn, and check every expectation.
+
+``run_scenario`` plays one scenario in a fresh session and calls ``on_turn``
+after each turn (the browser renders turns as they finish). ``Pipelines``
+builds one pipeline per distinct backend choice, so models load once per
+process however many scenarios share them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.audio import encode_wav
+from orchestrator.compliance import contains_card_number
+from orchestrator.config import Settings
+from orchestrator.errors import VoicebotError
+from orchestrator.nlu.spoken import speakable
+from orchestrator.pipeline import Pipeline, TurnResult
+from orchestrator.scenarios.checks import (
+    CheckResult,
+    check_apr_disclosed,
+    check_expectations,
+    check_no_card_numbers,
+    has_disclosure,
+    is_quote,
+)
+from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
+from orchestrator.scenarios.model import Turn
+from orchestrator.sessions.ids import session_file
+
+__all__ = ["Pipelines", "ScenarioRun", "TurnCallback", "TurnRun", "run_scenario"]
+
+
+@dataclass
+class TurnRun:
+    """One played turn: what went in, what came out, and every check."""
+
+    index: int
+    input_kind: str  # text, say, audio
+    user: str  # what the caller typed or said (the script, not the transcript)
+    result: TurnResult | None
+    error: str | None
+    error_category: str | None
+    checks: list[CheckResult]
+    wall_ms: float
+
+    @property
+    def passed(self) -> bool:
+        """Every check held."""
+        return all(c.passed for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (without audio)."""
+        r = self.result
+        return {
+            "index": self.index,
+            "input_kind": self.input_kind,
+            "user": self.user,
+            "transcript": r.transcript if r else None,
+            "reply": r.reply if r else None,
+            "intent": r.intent if r else None,
+            "slots": r.slots if r else None,
+            "state": r.state if r else None,
+            "figures": r.figures if r else None,
+            "timings_ms": r.timings_ms if r else {},
+            "voice_to_voice_ms": r.voice_to_voice_ms if r else None,
+            "error": self.error,
+            "error_category": self.error_category,
+            "passed": self.passed,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+@dataclass
+class ScenarioRun:
+    """One run of one scenario."""
+
+    name: str
+    path: str
+    session_id: str
+    repeat: int
+    audio_mode: bool
+    turns: list[TurnRun] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)  # scenario-level (the session's log)
+    wall_ms: float = 0.0
+    setup_error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """No setup error, every turn and every scenario-level check passed."""
+        return self.setup_error is None and all(t.passed for t in self.turns) and all(c.passed for c in self.checks)
+
+    def failures(self) -> list[str]:
+        """Human-readable failed checks, ``turn N: check: detail``."""
+        out = [f"setup: {self.setup_error}"] if self.setup_error else []
+        for t in self.turns:
+            out += [f"turn {t.index + 1}: {c.name}: {c.detail}" for c in t.checks if not c.passed]
+        out += [f"scenario: {c.name}: {c.detail}" for c in self.checks if not c.passed]
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "name": self.name,
+            "path": self.path,
+            "session_id": self.session_id,
+            "repeat": self.repeat,
+            "audio_mode": self.audio_mode,
+            "passed": self.passed,
+            "wall_ms": round(self.wall_ms, 1),
+            "setup_error": self.setup_error,
+            "failures": self.failures(),
+            "turns": [t.as_dict() for t in self.turns],
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+TurnCallback = Callable[[TurnRun], Awaitable[None]]
+
+
+class Pipelines:
+    """One pipeline per backend choice, built on demand from the base settings."""
+
+    def __init__(self, base: Settings, builder: Callable[[Settings], Pipeline] | None = None) -> None:
+        self.base = base
+        self._builder = builder
+        self._built: dict[tuple[tuple[str, str], ...], Pipeline] = {}
+
+    def for_scenario(self, loaded: LoadedScenario) -> Pipeline:
+        """The pipeline with this scenario's backends (others from the base settings)."""
+        wanted = loaded.scenario.settings.model_dump(exclude_none=True, exclude={"adapter"})
+        key = tuple(sorted(wanted.items()))
+        if key not in self._built:
+            settings = self.base.model_copy(update=wanted)
+            if self._builder is not None:
+                self._built[key] = self._builder(settings)
+            else:
+                from orchestrator.runtime import build_pipeline
+
+                self._built[key] = build_pipeline(settings, warm=False)
+        return self._built[key]
+
+    def close(self) -> None:
+        """Close every store."""
+        for pipeline in self._built.values():
+            pipeline.store.close()
+
+
+def _session_id(name: str) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")[:40] or "scenario"
+    return f"scn-{slug}-{uuid.uuid4().hex[:8]}"
+
+
+async def _synthesize(pipeline: Pipeline, text: str) -> bytes:
+    """A synthetic caller: the pipeline's TTS speaks ``text``, as a WAV."""
+    samples = await asyncio.to_thread(pipeline.tts.synthesize, speakable(text))
+    return encode_wav(samples, pipeline.tts.sample_rate)
+
+
+async def _play(
+    pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, session_id: str, audio_mode: bool
+) -> tuple[str, str, TurnResult]:
+    if turn.audio is not None:
+        path = resolve_audio(loaded, turn.audio)
+        return "audio", turn.reference or turn.audio, await pipeline.run_turn(session_id, audio=path)
+    text = turn.say if turn.say is not None else turn.user
+    assert text is not None
+    if turn.say is not None or audio_mode:
+        wav = await _synthesize(pipeline, text)
+        return "say", text, await pipeline.run_turn(session_id, audio=wav)
+    return "text", text, await pipeline.run_turn(session_id, text=text)
+
+
+async def run_scenario(
+    loaded: LoadedScenario,
+    pipeline: Pipeline,
+    *,
+    audio_mode: bool = False,
+    repeat: int = 0,
+    on_turn: TurnCallback | None = None,
+    session_id: str | None = None,
+) -> ScenarioRun:
+    """Play every turn in a fresh session and check it; never raises for a failed turn."""
+    scenario = loaded.scenario
+    sid = session_id or _session_id(scenario.name)
+    run = ScenarioRun(scenario.name, str(loaded.path), sid, repeat, audio_mode)
+    rules = set(scenario.compliance)
+    disclosed = False
+    started = time.perf_counter()
+    for index, turn in enumerate(scenario.turns):
+        turn_start = time.perf_counter()
+        kind = "audio" if turn.audio is not None else "say" if turn.say is not None or audio_mode else "text"
+        user = turn.user or turn.say or turn.reference or turn.audio or ""
+        result: TurnResult | None = None
+        error = category = None
+        try:
+            kind, user, result = await _play(pipeline, loaded, turn, sid, audio_mode)
+        except VoicebotError as exc:
+            error, category = exc.message, exc.category
+        checks: list[CheckResult] = []
+        expect = turn.expect
+        if result is None:
+            if expect.error is not None:
+                checks.append(CheckResult("error", category == expect.error, f"want {expect.error}, got {category}"))
+            else:
+                checks.append(CheckResult("turn ran", False, f"{category}: {error}"))
+        else:
+            reference = turn.reference if turn.audio is not None else (turn.say or turn.user)
+            cache_hit = getattr(result, "cache_hit", None)
+            checks += check_expectations(expect, result, reference=reference, cache_hit=cache_hit)
+            if "apr_disclosed" in rules and (apr_check := check_apr_disclosed(result)) is not None:
+                checks.append(apr_check)
+            if "no_card_numbers" in rules:
+                checks.append(check_no_card_numbers(result))
+            if "disclosure_first" in rules and not disclosed:
+                # The first answer the caller hears must carry it, so it always precedes any quote.
+                said = has_disclosure(result.reply)
+                what = "quoted before the disclosure" if is_quote(result) else "the first reply has no disclosure"
+                checks.append(CheckResult("compliance disclosure_first", said, "" if said else what))
+                disclosed = True
+        outcome = TurnRun(index, kind, user, result, error, category, checks, (time.perf_counter() - turn_start) * 1e3)
+        run.turns.append(outcome)
+        if on_turn is not None:
+            await on_turn(outcome)
+    if "no_card_numbers" in rules:
+        run.checks.append(_check_log(pipeline, sid))
+    run.wall_ms = (time.perf_counter() - started) * 1e3
+    return run
+
+
+def _check_log(pipeline: Pipeline, session_id: str) -> CheckResult:
+    """No card number anywhere in the session's structured log on disk."""
+    path: Path = session_file(pipeline.settings.logs_dir, session_id, ".jsonl")
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    leak = contains_card_number(text)
+    return CheckResult("compliance no_card_numbers (log)", not leak, f"card number in {path.name}" if leak else "")
