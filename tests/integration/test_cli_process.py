@@ -39,7 +39,8 @@ def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_only_the_commands_that_work(cli_home):
     proc = run(cli_home, "--help")
     assert proc.returncode == 0
-    assert "turn" in proc.stdout and "bench" in proc.stdout
+    for command in ("turn", "bench", "run-scenario", "eval-intents"):
+        assert command in proc.stdout
     for later in ("monitor-session", "replay-session", "cache-manager", "adapter-control"):
         assert later not in proc.stdout
 
@@ -148,3 +149,6 @@ def test_bench_prints_one_json_object_with_every_figure(cli_home):
     assert 0 < report["stt_rtf"] < 10
     assert report["peak_rss_mb"] > 100
     assert report["load_s"] > 0
+    scenarios = report["scenario_text_turns_per_s"]
+    assert scenarios["scenarios"] >= 20 and scenarios["passed"] == scenarios["scenarios"]
+    assert scenarios["turns_per_s"] > 0
