@@ -6,6 +6,7 @@ Run with ``chainlit run app.py`` (the README's first command does it for you).
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -14,8 +15,10 @@ import chainlit as cl
 from orchestrator.config import get_settings
 from orchestrator.errors import ConfigError
 from orchestrator.runtime import BUS, build_pipeline
+from orchestrator.scenarios import ScenarioError, TurnRun
 from orchestrator.ui import ChatSession, StepView, TurnOutcome
 from orchestrator.ui.offline import install as keep_page_offline
+from orchestrator.ui.scenarios import ScenarioCommand, ScenarioLibrary, parse_command, summary_text, turn_steps
 
 keep_page_offline()
 try:
@@ -24,6 +27,7 @@ try:
 except ConfigError as exc:
     print(f"voicebot: cannot start: {exc.message}", file=sys.stderr)
     raise SystemExit(2) from None
+LIBRARY = ScenarioLibrary()
 
 
 def _chat() -> ChatSession:
@@ -57,18 +61,69 @@ async def _render(outcome: TurnOutcome) -> None:
         await cl.Message(content=content, elements=[chart], author="VoiceBot").send()
 
 
+def _scenario_actions(names: list[str], audio: bool = False) -> list[cl.Action]:
+    icon = "🔊" if audio else "▶"
+    return [
+        cl.Action(name="run_scenario", payload={"name": n, "audio": audio}, label=f"{icon} {n}") for n in names
+    ]
+
+
+async def _play_scenario(command: ScenarioCommand) -> None:
+    if command.action == "list":
+        names = LIBRARY.names()
+        text = f"{len(names)} scenarios. Click one to play it, or type `/scenario NAME --audio` to hear it."
+        if LIBRARY.problems:
+            text += "\n\nSkipped (malformed):\n" + "\n".join(f"- {p}" for p in LIBRARY.problems)
+        await cl.Message(content=text, actions=_scenario_actions(names), author="VoiceBot").send()
+        return
+    try:
+        LIBRARY.get(command.name)
+    except ScenarioError as exc:
+        await cl.Message(content=f"⚠️ {exc.message}", author="VoiceBot").send()
+        return
+
+    async def on_turn(turn: TurnRun) -> None:
+        caller = [cl.Audio(name="caller.wav", content=turn.input_wav, mime="audio/wav")] if turn.input_wav else []
+        await cl.Message(content=f"🧪 {turn.user}", elements=caller, author="Caller").send()
+        for view in turn_steps(turn):
+            await _show_step(view)
+        result = turn.result
+        if result is None:
+            await cl.Message(content=f"⚠️ {turn.error}", author="VoiceBot").send()
+            return
+        voice = cl.Audio(name="reply.wav", content=result.wav_bytes(), mime="audio/wav", auto_play=command.audio)
+        await cl.Message(content=result.reply, elements=[voice], author="VoiceBot").send()
+        if command.audio:  # let the reply play before the caller speaks again
+            await asyncio.sleep(len(result.audio) / max(result.sample_rate, 1))
+
+    run = await LIBRARY.play(command.name, PIPELINE, audio_mode=command.audio, on_turn=on_turn)
+    await cl.Message(content=summary_text(run), author="VoiceBot").send()
+
+
 @cl.on_chat_start
 async def on_chat_start() -> None:
     chat = _chat()
-    await cl.Message(content=chat.welcome, author="VoiceBot").send()
+    starters = LIBRARY.names(tag="starter")
+    actions = _scenario_actions(starters) + _scenario_actions(starters, audio=True)
+    await cl.Message(content=chat.welcome, actions=actions, author="VoiceBot").send()
+
+
+@cl.action_callback("run_scenario")
+async def on_run_scenario(action: cl.Action) -> None:
+    payload = action.payload or {}
+    await _play_scenario(ScenarioCommand("play", str(payload.get("name", "")), bool(payload.get("audio"))))
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    command = parse_command(message.content or "")
+    if command is not None:
+        await _play_scenario(command)
+        return
     chat = _chat()
     uploads = [e for e in message.elements or [] if e.path and (e.mime or "").startswith("audio/")]
     if uploads:
-        await _render(await chat.file_turn(Path(uploads[0].path), on_step=_show_step))
+        await _render(await chat.file_turn(Path(str(uploads[0].path)), on_step=_show_step))
     else:
         await _render(await chat.text_turn(message.content or "", on_step=_show_step))
 

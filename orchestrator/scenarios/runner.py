@@ -49,6 +49,7 @@ class TurnRun:
     error_category: str | None
     checks: list[CheckResult]
     wall_ms: float
+    input_wav: bytes | None = field(default=None, repr=False)  # the synthetic caller's voice, if spoken
 
     @property
     def passed(self) -> bool:
@@ -163,18 +164,30 @@ async def _synthesize(pipeline: Pipeline, text: str) -> bytes:
     return encode_wav(samples, pipeline.tts.sample_rate)
 
 
-async def _play(
-    pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, session_id: str, audio_mode: bool
-) -> tuple[str, str, TurnResult]:
+@dataclass
+class _Input:
+    kind: str
+    user: str
+    wav: bytes | None = None
+    path: Path | None = None
+
+
+async def _prepare(pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, audio_mode: bool) -> _Input:
     if turn.audio is not None:
-        path = resolve_audio(loaded, turn.audio)
-        return "audio", turn.reference or turn.audio, await pipeline.run_turn(session_id, audio=path)
+        return _Input("audio", turn.reference or turn.audio, path=resolve_audio(loaded, turn.audio))
     text = turn.say if turn.say is not None else turn.user
     assert text is not None
     if turn.say is not None or audio_mode:
-        wav = await _synthesize(pipeline, text)
-        return "say", text, await pipeline.run_turn(session_id, audio=wav)
-    return "text", text, await pipeline.run_turn(session_id, text=text)
+        return _Input("say", text, wav=await _synthesize(pipeline, text))
+    return _Input("text", text)
+
+
+async def _play(pipeline: Pipeline, given: _Input, session_id: str) -> TurnResult:
+    if given.path is not None:
+        return await pipeline.run_turn(session_id, audio=given.path)
+    if given.wav is not None:
+        return await pipeline.run_turn(session_id, audio=given.wav)
+    return await pipeline.run_turn(session_id, text=given.user)
 
 
 async def run_scenario(
@@ -199,8 +212,11 @@ async def run_scenario(
         user = turn.user or turn.say or turn.reference or turn.audio or ""
         result: TurnResult | None = None
         error = category = None
+        given: _Input | None = None
         try:
-            kind, user, result = await _play(pipeline, loaded, turn, sid, audio_mode)
+            given = await _prepare(pipeline, loaded, turn, audio_mode)
+            kind, user = given.kind, given.user
+            result = await _play(pipeline, given, sid)
         except VoicebotError as exc:
             error, category = exc.message, exc.category
         checks: list[CheckResult] = []
@@ -224,7 +240,10 @@ async def run_scenario(
                 what = "quoted before the disclosure" if is_quote(result) else "the first reply has no disclosure"
                 checks.append(CheckResult("compliance disclosure_first", said, "" if said else what))
                 disclosed = True
-        outcome = TurnRun(index, kind, user, result, error, category, checks, (time.perf_counter() - turn_start) * 1e3)
+        outcome = TurnRun(
+            index, kind, user, result, error, category, checks, (time.perf_counter() - turn_start) * 1e3,
+            input_wav=given.wav if given is not None else None,
+        )
         run.turns.append(outcome)
         if on_turn is not None:
             await on_turn(outcome)

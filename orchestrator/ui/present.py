@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from orchestrator.events import (
     AudioReceived,
@@ -27,7 +28,7 @@ class StepView:
     """
 
     name: str
-    type: str
+    type: Literal["tool", "llm"]
     input: str
     output: str
     ms: float

@@ -30,7 +30,8 @@ MIC_SAMPLE_RATE = 24_000
 
 WELCOME = (
     "**VoiceBot Workbench** is ready. Type a message, or click the microphone and speak. "
-    "Try: *I'd like to borrow 25,000 dollars over 5 years at 6.5 percent.*"
+    "Try: *I'd like to borrow 25,000 dollars over 5 years at 6.5 percent.*\n\n"
+    "Regression scenarios: click one below (▶ typed, 🔊 spoken), or type `/scenarios` for the full list."
 )
 
 

@@ -456,3 +456,28 @@ def test_d_nothing_on_the_page_loads_from_outside_the_machine(tab: Tab) -> None:
     # Relative references stay on the page's origin; absolute and protocol-relative ones must be local.
     external = [u for u in referenced if u and urlsplit(u).netloc and not _is_local(urljoin(tab.server.url, u))]
     assert external == [], f"the page references off-machine resources: {external}"
+
+
+def test_e_a_scenario_plays_turn_by_turn_with_each_expectation_marked(tab: Tab) -> None:
+    page = tab.page
+    tab.open_chat()
+
+    # The welcome message offers the starter scenarios as buttons.
+    button = page.get_by_role("button", name="▶ loan happy path in one sentence")
+    expect(button).to_be_visible(timeout=UI_TIMEOUT_MS)
+    button.click()
+
+    summary = assistant_message(page, "Scenario loan happy path in one sentence")
+    expect(summary).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    expect(summary).to_contain_text("PASS, 2 turns")
+    # Each turn: the caller's line, the pipeline's steps, then its checks, all marked.
+    expect(assistant_message(page, "🧪 yes please")).to_be_visible()
+    checks = step_button(page, "Checks")
+    expect(checks).to_have_count(2)
+    region = expand_step(page, "Checks")
+    expect(region).to_contain_text("✅ figure payment")
+    expect(region).not_to_contain_text("❌")
+
+    # A failing expectation is shown as such: a scenario that does not exist is a friendly error.
+    tab.send_text("/scenario no such thing")
+    expect(assistant_message(page, "no scenario called")).to_be_visible(timeout=UI_TIMEOUT_MS)
