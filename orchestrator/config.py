@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     llm: str = "rules"
     # Intent classifier of the rules dialog: "minilm" (embeddings + rules) or "keywords" (rules only).
     intent_classifier: str = "minilm"
+    # Session store: sqlite (one WAL file under home), memory (a JSON file) or redis://host:port/db.
+    store: str = "sqlite"
+    # Keep each audio turn's input (16 kHz mono WAV) so a replay can re-run the same audio.
+    record_audio: bool = True
     # Say the AI-and-recording disclosure at the start of each session's first reply.
     disclosure: bool = True
 

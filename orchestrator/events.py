@@ -76,6 +76,8 @@ class AudioReceived(EventBase):
     channels: int
     speech_s: float
     ms: float
+    # File name (under VOICEBOT_HOME/audio) of the caller's audio as heard, kept for replays.
+    recording: str | None = None
 
 
 class Transcript(EventBase):

@@ -42,10 +42,11 @@ from orchestrator.events import (
     TurnEnded,
     TurnStarted,
 )
+from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.llm.base import DialogBackend
 from orchestrator.nlu.spoken import speakable
 from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
-from orchestrator.sessions.ids import validate_session_id
+from orchestrator.sessions.ids import session_file, validate_session_id
 from orchestrator.stt.base import STT
 from orchestrator.trace import Tracer
 from orchestrator.tts.base import TTS
@@ -230,6 +231,7 @@ class Pipeline:
         )
         reply_event = next(e for e in trace.events if isinstance(e, DialogReply))
         state.dialog = dialog_turn.memory
+        received = next((e for e in trace.events if isinstance(e, AudioReceived)), None)
         state.history.append(
             HistoryEntry(
                 turn=state.turns,
@@ -237,6 +239,10 @@ class Pipeline:
                 bot=reply_event.text,
                 intent=reply_event.intent,
                 input_kind="audio" if audio is not None else "text",
+                audio_file=received.recording if received is not None else None,
+                slots=reply_event.slots,
+                state=reply_event.state,
+                figures=reply_event.figures,
             )
         )
         await asyncio.to_thread(self.store.save, state)
@@ -298,6 +304,7 @@ class Pipeline:
 
         decoded, speech = await asyncio.to_thread(work)
         timings["audio"] = _ms(start)
+        recording = await asyncio.to_thread(self._record, trace, decoded.samples) if s.record_audio else None
         trace.emit(
             AudioReceived,
             duration_s=round(decoded.duration_s, 3),
@@ -305,8 +312,15 @@ class Pipeline:
             channels=decoded.channels,
             speech_s=round(len(speech) / audio_mod.TARGET_RATE, 3),
             ms=timings["audio"],
+            recording=recording,
         )
         return speech
+
+    def _record(self, trace: _TurnTrace, samples: np.ndarray) -> str:
+        """Keep the caller's audio (as decoded) for replays; the name comes from the validated id."""
+        path = session_file(self.settings.audio_dir, trace.session_id, f"-t{trace.turn:04d}-caller.wav")
+        atomic_write_bytes(path, audio_mod.encode_wav(samples, audio_mod.TARGET_RATE))
+        return path.name
 
     async def _transcribe(
         self, samples: np.ndarray, trace: _TurnTrace, timings: dict[str, float]

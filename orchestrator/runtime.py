@@ -14,7 +14,8 @@ from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
 from orchestrator.logs import configure_logging
 from orchestrator.pipeline import Pipeline
 from orchestrator.sessions.base import SessionStore
-from orchestrator.sessions.sqlite import SqliteSessionStore
+from orchestrator.sessions.factory import open_store
+from orchestrator.sessions.redis_store import RedisEventStream, RedisSessionStore
 from orchestrator.stt import STT, STT_BACKENDS
 from orchestrator.trace import EventBus, JsonlSink, Tracer
 from orchestrator.tts import TTS, TTS_BACKENDS
@@ -61,15 +62,17 @@ def load_tts(settings: Settings, name: str) -> TTS:
 
 
 def default_store(settings: Settings) -> SessionStore:
-    """The embedded SQLite store under ``VOICEBOT_HOME``."""
-    return SqliteSessionStore(settings.sessions_dir / "sessions.db")
+    """The store ``VOICEBOT_STORE`` names (SQLite under ``VOICEBOT_HOME`` by default)."""
+    return open_store(settings)
 
 
-def default_tracer(settings: Settings, *, live: bool = True) -> Tracer:
-    """JSONL log per session, plus the in-process bus when ``live``."""
+def default_tracer(settings: Settings, *, live: bool = True, store: SessionStore | None = None) -> Tracer:
+    """JSONL log per session, the in-process bus when ``live``, and Redis Streams with a Redis store."""
     sinks: list[Any] = [JsonlSink(settings.logs_dir)]
     if live:
         sinks.append(BUS)
+    if isinstance(store, RedisSessionStore):
+        sinks.append(RedisEventStream(store.client))
     return Tracer(sinks)
 
 
@@ -84,13 +87,14 @@ def build_pipeline(
     configure_logging(settings.log_level)
     settings.ensure_dirs()
     stt, tts, dialog = load_backends(settings)
+    store = store or default_store(settings)
     pipeline = Pipeline(
         settings,
         stt=stt,
         tts=tts,
         dialog=dialog,
-        store=store or default_store(settings),
-        tracer=tracer or default_tracer(settings),
+        store=store,
+        tracer=tracer or default_tracer(settings, store=store),
     )
     if warm:
         pipeline.warm_up()

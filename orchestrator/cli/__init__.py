@@ -6,7 +6,11 @@ import typer
 
 from orchestrator.cli.bench import bench
 from orchestrator.cli.intents import eval_intents
+from orchestrator.cli.logs import orchestrator_log
+from orchestrator.cli.monitor import monitor_session
+from orchestrator.cli.replay import replay_session
 from orchestrator.cli.scenario import run_scenario_command
+from orchestrator.cli.sessions import sessions_app
 from orchestrator.cli.turn import turn
 
 __all__ = ["app", "main"]
@@ -23,6 +27,10 @@ app.command("turn")(turn)
 app.command("bench")(bench)
 app.command("eval-intents")(eval_intents)
 app.command("run-scenario")(run_scenario_command)
+app.command("monitor-session")(monitor_session)
+app.command("orchestrator-log")(orchestrator_log)
+app.command("replay-session")(replay_session)
+app.add_typer(sessions_app, name="sessions")
 
 
 def main() -> None:

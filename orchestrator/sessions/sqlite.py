@@ -67,6 +67,13 @@ class SqliteSessionStore:
             ).fetchall()
         return [r[0] for r in rows]
 
+    def delete(self, session_id: str) -> bool:
+        """Delete the session's row; True if it existed."""
+        sid = validate_session_id(session_id)
+        with self._lock, self._conn:
+            cursor = self._conn.execute("DELETE FROM sessions WHERE session_id = ?", (sid,))
+        return cursor.rowcount > 0
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

@@ -1,0 +1,50 @@
+"""One-line renderings of events, shared by the log, monitor and replay commands."""
+
+from __future__ import annotations
+
+from orchestrator.events import (
+    AudioReceived,
+    DialogReply,
+    ErrorEvent,
+    Event,
+    Transcript,
+    TTSAudio,
+    TTSChunk,
+    TurnEnded,
+    TurnStarted,
+)
+from orchestrator.logquery import event_level, event_stage
+
+__all__ = ["event_line"]
+
+
+def _clip(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _what(event: Event) -> str:
+    if isinstance(event, TurnStarted):
+        return f"turn started ({event.input_kind})"
+    if isinstance(event, AudioReceived):
+        return f"{event.duration_s:.2f} s audio at {event.sample_rate} Hz, {event.speech_s:.2f} s speech, {event.ms} ms"
+    if isinstance(event, Transcript):
+        return f"heard {_clip(event.text)!r} (confidence {event.confidence:.2f}), {event.ms} ms"
+    if isinstance(event, DialogReply):
+        slots = ", ".join(f"{k}={v}" for k, v in event.slots.items()) or "-"
+        return f"intent {event.intent}, state {event.state}, slots {slots}, {event.ms} ms: {_clip(event.text)!r}"
+    if isinstance(event, TTSChunk):
+        return f"piece {event.index} {'cached' if event.cached else 'synthesised'} in {event.ms} ms"
+    if isinstance(event, TTSAudio):
+        return f"first audio {event.first_audio_ms} ms, {event.audio_s:.1f} s of speech, {event.total_ms} ms"
+    if isinstance(event, ErrorEvent):
+        return f"{event.category}: {event.message}"
+    if isinstance(event, TurnEnded):
+        return f"turn {'ended' if event.ok else 'FAILED'} in {event.total_ms} ms"
+    return event.type
+
+
+def event_line(event: Event, with_session: bool = True) -> str:
+    """``09:31:02.123 INFO  s-1 #2 dialog  intent loan_quote, ...``."""
+    stamp = event.wall_time.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    who = f"{event.session_id} " if with_session else ""
+    return f"{stamp} {event_level(event):<7} {who}#{event.turn} {event_stage(event):<6} {_what(event)}"

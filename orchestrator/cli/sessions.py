@@ -1,0 +1,133 @@
+"""``voicebot sessions list|show|export|purge``: the session store, from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestrator.cli.common import EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
+from orchestrator.fsutil import atomic_write_text
+from orchestrator.logquery import LogQueryError, parse_since
+from orchestrator.runtime import default_store
+from orchestrator.sessions.admin import export_bundle, list_sessions, load_or_fail, purge_session
+
+__all__ = ["sessions_app"]
+
+sessions_app = typer.Typer(help="List, show, export and purge sessions.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+OlderOption = Annotated[str | None, typer.Option("--older-than", help="Only sessions idle this long, e.g. 30d, 12h.")]
+
+
+def _older(value: str | None, as_json: bool):  # type: ignore[no-untyped-def]
+    if value is None:
+        return None
+    try:
+        return parse_since(value)
+    except LogQueryError as exc:
+        fail(exc.message, EXIT_USAGE, as_json=as_json, category="usage")
+
+
+@sessions_app.command("list")
+def list_command(older_than: OlderOption = None, as_json: JsonOption = False) -> None:
+    """Sessions in the store, newest first."""
+    settings = load_settings(as_json=as_json)
+    cutoff = _older(older_than, as_json)
+    with voicebot_errors(as_json):
+        store = default_store(settings)
+        try:
+            found = list_sessions(store, cutoff)
+        finally:
+            store.close()
+    if as_json:
+        print_json({"sessions": [s.as_dict() for s in found]})
+        return
+    table = Table(title=f"{len(found)} sessions")
+    for column in ("session", "turns", "updated", "last intent", "state"):
+        table.add_column(column)
+    for s in found:
+        table.add_row(s.session_id, str(s.turns), s.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+                      s.last_intent or "-", s.last_state or "-")
+    Console().print(table)
+
+
+@sessions_app.command("show")
+def show_command(session_id: Annotated[str, typer.Argument(help="Session id.")], as_json: JsonOption = False) -> None:
+    """One session's state and history."""
+    settings = load_settings(as_json=as_json)
+    with voicebot_errors(as_json):
+        store = default_store(settings)
+        try:
+            state = load_or_fail(store, session_id)
+        finally:
+            store.close()
+    if as_json:
+        print_json(state.model_dump(mode="json"))
+        return
+    console = Console(highlight=False)
+    console.print(f"session {state.session_id}: {state.turns} turns, dialog state {state.dialog.get('state', '-')}",
+                  markup=False)
+    for entry in state.history:
+        console.print(f"#{entry.turn} [{entry.input_kind}] caller: {entry.user}", markup=False)
+        console.print(f"    bot ({entry.intent}): {entry.bot}", markup=False)
+
+
+@sessions_app.command("export")
+def export_command(
+    session_id: Annotated[str, typer.Argument(help="Session id.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the bundle here (atomically).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A JSON bundle of the state, history and events (stdout, or --out)."""
+    settings = load_settings(as_json=as_json)
+    with voicebot_errors(as_json):
+        store = default_store(settings)
+        try:
+            bundle = export_bundle(settings, store, session_id)
+        finally:
+            store.close()
+    if out is None:
+        print_json(bundle)
+        return
+    atomic_write_text(out, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
+    if as_json:
+        print_json({"session_id": session_id, "path": str(out), "events": len(bundle["events"])})
+    else:
+        Console().print(f"exported {session_id} ({len(bundle['events'])} events) to {out}", markup=False)
+
+
+@sessions_app.command("purge")
+def purge_command(
+    session_ids: Annotated[list[str] | None, typer.Argument(help="Sessions to delete.")] = None,
+    older_than: OlderOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Required with --older-than (no prompt in scripts).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete sessions: their state, event log and recorded audio."""
+    settings = load_settings(as_json=as_json)
+    if not session_ids and older_than is None:
+        fail("name the sessions to purge, or give --older-than AGE --yes", EXIT_USAGE, as_json=as_json,
+             category="usage")
+    if older_than is not None and not yes:
+        fail("purging by age needs --yes", EXIT_USAGE, as_json=as_json, category="usage")
+    cutoff = _older(older_than, as_json)
+    with voicebot_errors(as_json):
+        store = default_store(settings)
+        try:
+            targets = list(session_ids or [])
+            if cutoff is not None:
+                targets += [s.session_id for s in list_sessions(store, cutoff)]
+            for sid in session_ids or []:
+                load_or_fail(store, sid)  # an unknown id is an error, not a silent no-op
+            results = [purge_session(settings, store, sid) for sid in dict.fromkeys(targets)]
+        finally:
+            store.close()
+    if as_json:
+        print_json({"purged": results})
+    else:
+        Console().print(f"purged {len(results)} session(s)", markup=False)

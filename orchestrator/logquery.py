@@ -1,0 +1,172 @@
+"""Query the structured logs: every event of every session, filtered, and summed up with pandas.
+
+Events come from the per-session JSONL files under ``VOICEBOT_HOME/logs``
+(written by every process, whatever the session store), so the CLI sees
+what the browser app and other ``voicebot`` processes logged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestrator.errors import InputError
+from orchestrator.events import (
+    AudioReceived,
+    DialogReply,
+    ErrorEvent,
+    Event,
+    Transcript,
+    TTSAudio,
+    TTSChunk,
+    TurnEnded,
+    TurnStarted,
+)
+from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file, validate_session_id
+from orchestrator.trace import read_jsonl
+
+__all__ = [
+    "LEVELS",
+    "STAGES",
+    "LogFilter",
+    "event_level",
+    "event_ms",
+    "event_stage",
+    "iter_events",
+    "parse_since",
+    "summarize",
+]
+
+STAGES = ("turn", "audio", "stt", "dialog", "tts", "error")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class LogQueryError(InputError):
+    """A filter the log query cannot use."""
+
+    category = "usage"
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """``"10m"``, ``"2h"``, ``"30d"`` ago, or an ISO-8601 time (UTC if no zone)."""
+    now = now or datetime.now(UTC)
+    match = _DURATION_RE.match(text.strip().lower())
+    if match:
+        return now - timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise LogQueryError(f"bad time {text!r}: use an ISO time (2026-11-24T09:30) or an age (10m, 2h, 30d)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def event_stage(event: Event) -> str:
+    """The pipeline stage an event belongs to."""
+    if isinstance(event, AudioReceived):
+        return "audio"
+    if isinstance(event, Transcript):
+        return "stt"
+    if isinstance(event, DialogReply):
+        return "dialog"
+    if isinstance(event, TTSChunk | TTSAudio):
+        return "tts"
+    if isinstance(event, ErrorEvent):
+        return event.stage
+    return "turn"
+
+
+def event_level(event: Event) -> str:
+    """ERROR for an error, WARNING for a turn that failed, DEBUG for TTS pieces, INFO otherwise."""
+    if isinstance(event, ErrorEvent):
+        return "ERROR"
+    if isinstance(event, TurnEnded) and not event.ok:
+        return "WARNING"
+    if isinstance(event, TTSChunk):
+        return "DEBUG"
+    return "INFO"
+
+
+def event_ms(event: Event) -> float | None:
+    """The milliseconds an event reports for its stage, if any."""
+    if isinstance(event, TTSAudio):
+        return event.total_ms
+    if isinstance(event, TurnEnded):
+        return event.total_ms
+    if isinstance(event, TurnStarted | ErrorEvent | TTSChunk):
+        return None
+    return getattr(event, "ms", None)
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What ``orchestrator-log`` keeps."""
+
+    session: str | None = None
+    stage: str | None = None
+    level: str | None = None  # the minimum level
+    since: datetime | None = None
+
+    def keeps(self, event: Event) -> bool:
+        """True if the event passes every filter."""
+        if self.stage is not None and event_stage(event) != self.stage:
+            return False
+        if self.level is not None and LEVELS.index(event_level(event)) < LEVELS.index(self.level):
+            return False
+        if self.since is not None:
+            wall = event.wall_time if event.wall_time.tzinfo else event.wall_time.replace(tzinfo=UTC)
+            if wall < self.since:
+                return False
+        return True
+
+
+def log_files(logs_dir: Path, session: str | None = None) -> list[Path]:
+    """The JSONL file of one session (validated id) or of every session."""
+    if session is not None:
+        return [session_file(logs_dir, session, ".jsonl")]
+    if not logs_dir.is_dir():
+        return []
+    return sorted(p for p in logs_dir.glob("*.jsonl") if SESSION_ID_PATTERN.fullmatch(p.stem))
+
+
+def iter_events(logs_dir: Path, flt: LogFilter) -> Iterator[Event]:
+    """Every kept event, session by session, in file order."""
+    if flt.session is not None:
+        validate_session_id(flt.session)
+    if flt.stage is not None and flt.stage not in STAGES:
+        raise LogQueryError(f"unknown stage {flt.stage!r}: choose one of {', '.join(STAGES)}")
+    if flt.level is not None and flt.level not in LEVELS:
+        raise LogQueryError(f"unknown level {flt.level!r}: choose one of {', '.join(LEVELS)}")
+    for path in log_files(logs_dir, flt.session):
+        for event in read_jsonl(path):
+            if flt.keeps(event):
+                yield event
+
+
+def summarize(events: Iterable[Event]) -> dict[str, Any]:
+    """Per stage: event count, errors, and p50/p95 of the milliseconds (pandas)."""
+    rows = [
+        {"stage": event_stage(e), "level": event_level(e), "ms": event_ms(e), "session": e.session_id}
+        for e in events
+        if not isinstance(e, TTSChunk)
+    ]
+    if not rows:
+        return {"events": 0, "sessions": 0, "stages": {}}
+    frame = pd.DataFrame(rows)
+    stages: dict[str, Any] = {}
+    for stage, group in frame.groupby("stage", sort=True):
+        ms = group["ms"].dropna().astype(float)
+        stages[str(stage)] = {
+            "count": len(group),
+            "errors": int((group["level"] == "ERROR").sum()),
+            "p50_ms": round(float(ms.quantile(0.5)), 1) if len(ms) else None,
+            "p95_ms": round(float(ms.quantile(0.95)), 1) if len(ms) else None,
+        }
+    return {"events": len(frame), "sessions": int(frame["session"].nunique()), "stages": stages}

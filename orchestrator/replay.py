@@ -1,0 +1,143 @@
+"""Replay a recorded session: redraw it turn by turn, or re-run its inputs and diff every stage.
+
+The record is the session's JSONL events (redacted at the source) plus the
+caller audio the pipeline kept. A re-run feeds the same text or the same
+audio through today's pipeline in a fresh session and compares transcript,
+intent, slots, reply, quoted figures and latency.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.config import Settings
+from orchestrator.errors import SessionNotFoundError, VoicebotError
+from orchestrator.events import AudioReceived, DialogReply, ErrorEvent, Transcript, TurnEnded, TurnStarted
+from orchestrator.pipeline import Pipeline, TurnResult
+from orchestrator.sessions.ids import session_file, validate_session_id
+from orchestrator.trace import read_jsonl
+
+__all__ = ["TurnDiff", "TurnRecord", "recorded_turns", "rerun"]
+
+
+@dataclass
+class TurnRecord:
+    """What one recorded turn took in and gave out."""
+
+    turn: int
+    input_kind: str
+    user_text: str | None = None
+    transcript: str | None = None
+    intent: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    state: str | None = None
+    reply: str | None = None
+    figures: dict[str, str] = field(default_factory=dict)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    ok: bool | None = None
+    error: str | None = None
+    recording: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return dict(self.__dict__)
+
+
+def recorded_turns(settings: Settings, session_id: str) -> list[TurnRecord]:
+    """The session's turns from its log; ``SessionNotFoundError`` if it has none."""
+    sid = validate_session_id(session_id)
+    path = session_file(settings.logs_dir, sid, ".jsonl")
+    turns: dict[int, TurnRecord] = {}
+    for event in read_jsonl(path) if path.exists() else []:
+        if isinstance(event, TurnStarted):
+            turns[event.turn] = TurnRecord(turn=event.turn, input_kind=event.input_kind)
+            continue
+        record = turns.get(event.turn)
+        if record is None:
+            continue
+        if isinstance(event, AudioReceived):
+            record.recording = event.recording
+        elif isinstance(event, Transcript):
+            record.transcript = event.text
+        elif isinstance(event, DialogReply):
+            record.user_text, record.intent, record.slots = event.user_text, event.intent, event.slots
+            record.state, record.reply, record.figures = event.state, event.text, event.figures
+        elif isinstance(event, ErrorEvent):
+            record.error = f"{event.category}: {event.message}"
+        elif isinstance(event, TurnEnded):
+            record.ok, record.timings_ms = event.ok, event.timings_ms
+    if not turns:
+        raise SessionNotFoundError(f"no recorded turns for session {sid!r} under {settings.logs_dir}")
+    return [turns[k] for k in sorted(turns)]
+
+
+@dataclass
+class TurnDiff:
+    """How one re-run turn differs from its record."""
+
+    turn: int
+    replayable: bool
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def regression(self) -> bool:
+        """Any difference is a regression."""
+        return bool(self.differences)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"turn": self.turn, "replayable": self.replayable, "regression": self.regression,
+                "differences": self.differences, "note": self.note}
+
+
+def _compare(record: TurnRecord, result: TurnResult, tolerance: float, slack_ms: float) -> list[dict[str, Any]]:
+    pairs: list[tuple[str, Any, Any]] = [
+        ("intent", record.intent, result.intent),
+        ("slots", record.slots, result.slots),
+        ("reply", record.reply, result.reply),
+        ("figures", record.figures, result.figures),
+    ]
+    if record.input_kind == "audio":
+        pairs.insert(0, ("transcript", record.transcript, result.transcript))
+    diffs = [{"stage": name, "before": before, "after": after} for name, before, after in pairs if before != after]
+    old, new = record.timings_ms.get("total"), result.timings_ms.get("total")
+    if old is not None and new is not None and new > old * (1 + tolerance) + slack_ms:
+        diffs.append({"stage": "latency", "before": old, "after": new})
+    return diffs
+
+
+async def rerun(
+    pipeline: Pipeline, records: list[TurnRecord], session_id: str, *, tolerance: float = 0.5, slack_ms: float = 100.0
+) -> tuple[str, list[TurnDiff]]:
+    """Feed the recorded inputs through ``pipeline`` in a fresh session; the new id and a diff per turn."""
+    sid = validate_session_id(session_id)
+    fresh = f"rr-{uuid.uuid4().hex[:12]}"
+    diffs: list[TurnDiff] = []
+    for record in records:
+        if record.input_kind == "audio":
+            # The file name is rebuilt from the validated id, never taken from the log.
+            path = session_file(pipeline.settings.audio_dir, sid, f"-t{record.turn:04d}-caller.wav")
+            if record.recording is None or not path.exists():
+                diffs.append(TurnDiff(record.turn, False, note="no recorded audio for this turn"))
+                continue
+            given: dict[str, Any] = {"audio": path}
+        elif record.user_text:
+            given = {"text": record.user_text}
+        else:
+            note = f"the turn failed before its text was logged ({record.error})"
+            diffs.append(TurnDiff(record.turn, False, note=note))
+            continue
+        try:
+            result = await pipeline.run_turn(fresh, **given)
+        except VoicebotError as exc:
+            if record.ok is False:
+                diffs.append(TurnDiff(record.turn, True, note=f"failed again: {exc.category}"))
+            else:
+                failed = {"stage": "error", "before": None, "after": f"{exc.category}: {exc.message}"}
+                diffs.append(TurnDiff(record.turn, True, [failed]))
+            continue
+        diffs.append(TurnDiff(record.turn, True, _compare(record, result, tolerance, slack_ms)))
+    return fresh, diffs
