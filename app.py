@@ -13,12 +13,21 @@ from pathlib import Path
 import chainlit as cl
 
 from orchestrator.config import get_settings
-from orchestrator.errors import ConfigError
+from orchestrator.errors import ConfigError, VoicebotError
 from orchestrator.runtime import BUS, build_pipeline
 from orchestrator.scenarios import ScenarioError, TurnRun
+from orchestrator.scenarios.record import save_session_as_scenario
 from orchestrator.ui import ChatSession, StepView, TurnOutcome
 from orchestrator.ui.offline import install as keep_page_offline
-from orchestrator.ui.scenarios import ScenarioCommand, ScenarioLibrary, parse_command, summary_text, turn_steps
+from orchestrator.ui.replay_view import recent_sessions, replay_views
+from orchestrator.ui.scenarios import (
+    SCENARIOS_DIR,
+    ScenarioCommand,
+    ScenarioLibrary,
+    parse_command,
+    summary_text,
+    turn_steps,
+)
 
 keep_page_offline()
 try:
@@ -54,7 +63,12 @@ async def _render(outcome: TurnOutcome) -> None:
     elements: list[cl.Element] = []
     if outcome.wav:
         elements.append(cl.Audio(name="reply.wav", content=outcome.wav, mime="audio/wav", auto_play=True))
-    await cl.Message(content=outcome.reply or "", elements=elements, author="VoiceBot").send()
+    sid = _chat().session_id
+    actions = [
+        cl.Action(name="save_scenario", payload={"session": sid}, label="💾 Save as scenario"),
+        cl.Action(name="replay_session", payload={"session": sid}, label="⏪ Replay this session"),
+    ]
+    await cl.Message(content=outcome.reply or "", elements=elements, actions=actions, author="VoiceBot").send()
     if outcome.schedule is not None:
         chart = cl.Image(name="balance_chart", content=outcome.schedule.png, mime="image/png", display="inline")
         content = f"**Payment schedule** ({outcome.schedule.periods} months)\n\n{outcome.schedule.table_markdown}"
@@ -105,6 +119,7 @@ async def on_chat_start() -> None:
     chat = _chat()
     starters = LIBRARY.names(tag="starter")
     actions = _scenario_actions(starters) + _scenario_actions(starters, audio=True)
+    actions.append(cl.Action(name="list_replays", payload={}, label="⏪ Replay a session"))
     await cl.Message(content=chat.welcome, actions=actions, author="VoiceBot").send()
 
 
@@ -112,6 +127,44 @@ async def on_chat_start() -> None:
 async def on_run_scenario(action: cl.Action) -> None:
     payload = action.payload or {}
     await _play_scenario(ScenarioCommand("play", str(payload.get("name", "")), bool(payload.get("audio"))))
+
+
+@cl.action_callback("save_scenario")
+async def on_save_scenario(action: cl.Action) -> None:
+    sid = str((action.payload or {}).get("session", ""))
+    folder = PIPELINE.settings.recorded_scenarios_dir or SCENARIOS_DIR / "recorded"
+    try:
+        path = await asyncio.to_thread(save_session_as_scenario, PIPELINE.settings, PIPELINE.store, sid, folder)
+    except (VoicebotError, ValueError, OSError) as exc:
+        await cl.Message(content=f"⚠️ Could not save the scenario: {getattr(exc, 'message', exc)}",
+                         author="VoiceBot").send()
+        return
+    await cl.Message(content=f"💾 Saved as scenario `{path.name}` in `{path.parent}`. "
+                             f"Run it with `voicebot run-scenario {path}`.", author="VoiceBot").send()
+
+
+@cl.action_callback("list_replays")
+async def on_list_replays(action: cl.Action) -> None:
+    sessions = recent_sessions(PIPELINE.store, exclude=_chat().session_id)
+    actions = [cl.Action(name="replay_session", payload={"session": s}, label=f"⏪ {s}") for s in sessions]
+    text = "Pick a session to replay." if sessions else "No saved sessions yet."
+    await cl.Message(content=text, actions=actions, author="VoiceBot").send()
+
+
+@cl.action_callback("replay_session")
+async def on_replay_session(action: cl.Action) -> None:
+    sid = str((action.payload or {}).get("session", ""))
+    try:
+        views = await asyncio.to_thread(replay_views, PIPELINE.settings, sid)
+    except VoicebotError as exc:
+        await cl.Message(content=f"⚠️ {exc.message}", author="VoiceBot").send()
+        return
+    await cl.Message(content=f"⏪ Replay of session `{sid}`: {len(views)} turns", author="VoiceBot").send()
+    for view in views:
+        await cl.Message(content=view.caller, author="Caller (replay)").send()
+        for step in view.steps:
+            await _show_step(step)
+        await cl.Message(content=view.reply or f"⚠️ {view.error}", author="VoiceBot (replay)").send()
 
 
 @cl.on_message

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     intent_classifier: str = "minilm"
     # Session store: sqlite (one WAL file under home), memory (a JSON file) or redis://host:port/db.
     store: str = "sqlite"
+    # Where the browser's "Save as scenario" writes (default: scenarios/recorded in the checkout).
+    recorded_scenarios_dir: Path | None = None
     # Keep each audio turn's input (16 kHz mono WAV) so a replay can re-run the same audio.
     record_audio: bool = True
     # Say the AI-and-recording disclosure at the start of each session's first reply.

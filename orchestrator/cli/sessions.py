@@ -131,3 +131,30 @@ def purge_command(
         print_json({"purged": results})
     else:
         Console().print(f"purged {len(results)} session(s)", markup=False)
+
+
+@sessions_app.command("to-scenario")
+def to_scenario_command(
+    session_id: Annotated[str, typer.Argument(help="Session id.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the scenario into.")] = Path(
+        "scenarios/recorded"
+    ),
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name (default: recorded ID).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Save a session as a regression scenario (what the bot did becomes the expectation)."""
+    from orchestrator.scenarios.record import save_session_as_scenario
+
+    settings = load_settings(as_json=as_json)
+    with voicebot_errors(as_json):
+        store = default_store(settings)
+        try:
+            path = save_session_as_scenario(settings, store, session_id, out, name)
+        except (ValueError, FileNotFoundError) as exc:
+            fail(str(exc), EXIT_USAGE, as_json=as_json, category="usage")
+        finally:
+            store.close()
+    if as_json:
+        print_json({"session_id": session_id, "path": str(path)})
+    else:
+        Console().print(f"saved {session_id} as {path}", markup=False)

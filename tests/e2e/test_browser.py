@@ -128,6 +128,7 @@ class Server:
     url: str
     log: Path
     proc: subprocess.Popen[bytes]
+    recorded: Path  # where "Save as scenario" writes
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -145,6 +146,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env.pop("CHAINLIT_APP_ROOT", None)  # the repo is the app root: .chainlit/config.toml and public/
     env.update(
         VOICEBOT_HOME=str(tmp / "voicebot-home"),
+        VOICEBOT_RECORDED_SCENARIOS_DIR=str(tmp / "recorded"),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         PYTHONUNBUFFERED="1",
@@ -161,7 +163,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, killed as a whole at the end
         )
-    server = Server(url=f"http://127.0.0.1:{port}", log=log, proc=proc)
+    server = Server(url=f"http://127.0.0.1:{port}", log=log, proc=proc, recorded=tmp / "recorded")
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not _answers(server.url + "/"):
@@ -481,3 +483,27 @@ def test_e_a_scenario_plays_turn_by_turn_with_each_expectation_marked(tab: Tab) 
     # A failing expectation is shown as such: a scenario that does not exist is a friendly error.
     tab.send_text("/scenario no such thing")
     expect(assistant_message(page, "no scenario called")).to_be_visible(timeout=UI_TIMEOUT_MS)
+
+
+def test_f_a_live_session_is_saved_as_a_scenario_and_replayed(tab: Tab) -> None:
+    page = tab.page
+    tab.open_chat()
+    tab.send_text("I'd like to borrow $10,000 over 36 months at 5%")
+    reply = assistant_message(page, "Just to confirm")
+    expect(reply).to_be_visible(timeout=TURN_TIMEOUT_MS)
+
+    reply.get_by_role("button", name="💾 Save as scenario").click()
+    saved = assistant_message(page, "Saved as scenario")
+    expect(saved).to_be_visible(timeout=UI_TIMEOUT_MS)
+    files = list(tab.server.recorded.glob("*.yaml"))
+    assert len(files) == 1, files
+    from orchestrator.scenarios import load_scenario
+
+    scenario = load_scenario(files[0]).scenario
+    assert scenario.turns[0].user == "I'd like to borrow $10,000 over 36 months at 5%"
+    assert scenario.turns[0].expect.state == "confirming"
+
+    reply.get_by_role("button", name="⏪ Replay this session").click()
+    expect(assistant_message(page, "Replay of session")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.locator(ASSISTANT_MESSAGE).filter(has_text="Just to confirm")).to_have_count(2, timeout=UI_TIMEOUT_MS)
+    expect(step_button(page, "Dialog")).to_have_count(2)

@@ -1,0 +1,59 @@
+"""A saved session redrawn for the browser: per turn, what the caller said, the steps, the reply."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from orchestrator.config import Settings
+from orchestrator.errors import SessionNotFoundError
+from orchestrator.events import DialogReply, ErrorEvent, Event, Transcript, TurnStarted
+from orchestrator.sessions.base import SessionStore
+from orchestrator.sessions.ids import session_file, validate_session_id
+from orchestrator.trace import read_jsonl
+from orchestrator.ui.present import StepView, steps_for
+
+__all__ = ["ReplayTurn", "recent_sessions", "replay_views"]
+
+
+@dataclass(frozen=True)
+class ReplayTurn:
+    """One recorded turn as the browser draws it."""
+
+    turn: int
+    caller: str
+    steps: list[StepView]
+    reply: str | None
+    error: str | None
+
+
+def _caller(events: list[Event]) -> str:
+    heard = next((e.text for e in events if isinstance(e, Transcript)), None)
+    typed = next((e.user_text for e in events if isinstance(e, DialogReply)), None)
+    kind = next((e.input_kind for e in events if isinstance(e, TurnStarted)), "text")
+    if heard is not None:
+        return f"🎙️ {heard}"
+    return typed if typed is not None else f"({kind} input, not understood)"
+
+
+def replay_views(settings: Settings, session_id: str) -> list[ReplayTurn]:
+    """Every logged turn of a session; ``SessionNotFoundError`` if there is none."""
+    sid = validate_session_id(session_id)
+    path = session_file(settings.logs_dir, sid, ".jsonl")
+    by_turn: dict[int, list[Event]] = defaultdict(list)
+    for event in read_jsonl(path) if path.exists() else []:
+        by_turn[event.turn].append(event)
+    if not by_turn:
+        raise SessionNotFoundError(f"no recorded turns for session {sid!r}")
+    views = []
+    for turn in sorted(by_turn):
+        events = by_turn[turn]
+        reply = next((e.text for e in events if isinstance(e, DialogReply)), None)
+        error = next((e.message for e in events if isinstance(e, ErrorEvent)), None)
+        views.append(ReplayTurn(turn, _caller(events), steps_for(events), reply, error))
+    return views
+
+
+def recent_sessions(store: SessionStore, limit: int = 8, exclude: str | None = None) -> list[str]:
+    """The most recently updated session ids."""
+    return [sid for sid in store.list_ids() if sid != exclude][:limit]
