@@ -123,9 +123,11 @@ _GOODBYE = _rx(rf"^\W*(?:{_CLOSER}\W+)*{_BYE}(?:\W+(?:{_CLOSER}|{_BYE}))*\W*$")
 # "card payment", "card limit" ... are about a card, not about losing it.
 _CARD = (
     r"(?:(?:credit |debit |bank |visa |master ?card )?cards?|wallet|purse|handbag)"
-    r"(?!\s+(?:payments?|transactions?|charges?|fees?|bills?|limits?|machines?|readers?|details))"
+    r"(?!\s+(?:payments?|transactions?|charges?|fees?|bills?|limits?|machines?|readers?|details|statements?))"
 )
-_LOSS = r"(?:lost|lose|losing|stolen|stole|nicked|pinched|snatched|missing|misplaced|can'?t find|pick-?pocket\w*)"
+_LOSS = (
+    r"(?:lost|lose|losing|stolen|stole|nicked|pinched|snatched|dropped|missing|misplaced|can'?t find|pick-?pocket\w*)"
+)
 _LOST_CARD = _rx(
     rf"\b{_LOSS}\W+(?:\w+\W+){{0,4}}?{_CARD}"
     rf"|\b{_CARD}\W+(?:\w+\W+){{0,4}}?(?:is |was |has been |got |went |been )?(?:{_LOSS}|gone|taken)\b"
