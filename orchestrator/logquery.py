@@ -7,12 +7,13 @@ what the browser app and other ``voicebot`` processes logged.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from orchestrator.events import (
     DialogReply,
     ErrorEvent,
     Event,
+    Stage,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -43,7 +45,8 @@ __all__ = [
     "summarize",
 ]
 
-STAGES = ("turn", "audio", "stt", "dialog", "tts", "error")
+# "turn" holds turn_started/turn_ended; an error belongs to the stage that failed.
+STAGES: tuple[str, ...] = ("turn", *get_args(Stage))
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -65,11 +68,15 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise LogQueryError(f"bad time {text!r}: use an ISO time (2026-11-24T09:30) or an age (10m, 2h, 30d)") from None
+    return _utc(moment)
+
+
+def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def event_stage(event: Event) -> str:
-    """The pipeline stage an event belongs to."""
+    """The pipeline stage an event belongs to (one of ``STAGES``)."""
     if isinstance(event, AudioReceived):
         return "audio"
     if isinstance(event, Transcript):
@@ -120,11 +127,7 @@ class LogFilter:
             return False
         if self.level is not None and LEVELS.index(event_level(event)) < LEVELS.index(self.level):
             return False
-        if self.since is not None:
-            wall = event.wall_time if event.wall_time.tzinfo else event.wall_time.replace(tzinfo=UTC)
-            if wall < self.since:
-                return False
-        return True
+        return self.since is None or _utc(event.wall_time) >= self.since
 
 
 def log_files(logs_dir: Path, session: str | None = None) -> list[Path]:
@@ -137,17 +140,16 @@ def log_files(logs_dir: Path, session: str | None = None) -> list[Path]:
 
 
 def iter_events(logs_dir: Path, flt: LogFilter) -> Iterator[Event]:
-    """Every kept event, session by session, in file order."""
+    """Every kept event, all sessions merged in wall-clock order."""
     if flt.session is not None:
         validate_session_id(flt.session)
     if flt.stage is not None and flt.stage not in STAGES:
         raise LogQueryError(f"unknown stage {flt.stage!r}: choose one of {', '.join(STAGES)}")
     if flt.level is not None and flt.level not in LEVELS:
         raise LogQueryError(f"unknown level {flt.level!r}: choose one of {', '.join(LEVELS)}")
-    for path in log_files(logs_dir, flt.session):
-        for event in read_jsonl(path):
-            if flt.keeps(event):
-                yield event
+    # Each file is already in time order, so a streaming merge keeps memory flat.
+    streams = [(e for e in read_jsonl(path) if flt.keeps(e)) for path in log_files(logs_dir, flt.session)]
+    yield from heapq.merge(*streams, key=lambda e: _utc(e.wall_time))
 
 
 def summarize(events: Iterable[Event]) -> dict[str, Any]:

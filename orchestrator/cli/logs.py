@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,7 +28,7 @@ def orchestrator_log(
     try:
         flt = LogFilter(
             session=session,
-            stage=stage,
+            stage=stage.lower() if stage else None,
             level=level.upper() if level else None,
             since=parse_since(since) if since else None,
         )
@@ -51,11 +51,11 @@ def orchestrator_log(
         fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
 
 
-def _print_summary(result: dict) -> None:
+def _print_summary(result: dict[str, Any]) -> None:
     table = Table(title=f"{result['events']} events in {result['sessions']} sessions")
     for column in ("stage", "count", "errors", "p50 ms", "p95 ms"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     for stage, row in result["stages"].items():
-        p50, p95 = row["p50_ms"], row["p95_ms"]
-        table.add_row(stage, str(row["count"]), str(row["errors"]), str(p50 or "-"), str(p95 or "-"))
+        p50, p95 = ("-" if row[k] is None else str(row[k]) for k in ("p50_ms", "p95_ms"))
+        table.add_row(stage, str(row["count"]), str(row["errors"]), p50, p95)
     Console().print(table)
