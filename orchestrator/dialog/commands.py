@@ -20,6 +20,7 @@ class Command(StrEnum):
     REPEAT = "repeat"
     TOTAL_INTEREST = "total_interest"
     SCHEDULE = "schedule"
+    QUOTE = "quote"  # "what's the monthly payment?": the quote itself
 
 
 _YES_RE = re.compile(
@@ -39,6 +40,11 @@ _REPEAT_RE = re.compile(
 _INTEREST_RE = re.compile(
     r"\b(?:total|overall|how much)\b.*\binterest\b|\binterest\b.*\b(?:total|in all|altogether|overall)\b|"
     r"\bfinance charge\b|\bcost of (?:the )?(?:loan|credit|borrowing)\b",
+    re.IGNORECASE,
+)
+_QUOTE_RE = re.compile(
+    r"\b(?:monthly payments?|the payments?|each month|per month|a month|the quote|the estimate|"
+    r"how much (?:is|would|will) (?:it|that|the loan) cost)\b",
     re.IGNORECASE,
 )
 _SCHEDULE_RE = re.compile(
@@ -65,4 +71,6 @@ def detect_command(text: str) -> Command | None:
         return Command.TOTAL_INTEREST
     if _SCHEDULE_RE.search(text):
         return Command.SCHEDULE
+    if _QUOTE_RE.search(text):
+        return Command.QUOTE
     return None

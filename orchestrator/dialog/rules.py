@@ -13,6 +13,7 @@ slot just asked for), ``failures`` (re-prompts in a row), ``last_reply``.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ __all__ = ["MAX_FAILURES", "IntentSource", "RulesDialog", "format_money"]
 # Re-prompts in a row before the caller is handed to a person.
 MAX_FAILURES = 2
 LOAN_INTENTS = ("loan_quote", "mortgage")
+_NEW_REQUEST_RE = re.compile(r"\b(?:new|another|different|other|second|start over|instead|now)\b", re.IGNORECASE)
 HANDOFF_INTENTS = ("human_handoff", "lost_card")
 
 
@@ -122,6 +124,12 @@ class RulesDialog:
             return self._confirming(r, text, intent, reading, command)
         if command in (Command.TOTAL_INTEREST, Command.SCHEDULE) and not reading.values:
             return self._follow_up(r, command)
+        asks_quote = intent == r.product or command is Command.QUOTE
+        if r.state == "quoted" and reading.empty and asks_quote and not _NEW_REQUEST_RE.search(text):
+            # "what's the monthly payment?" after a quote: say the quote again, don't start over.
+            return self._quote(r, None)
+        if command is Command.QUOTE and intent == "out_of_scope":
+            intent = r.product  # "what would my monthly payment be?" is a loan question
         if not reading.empty or intent in LOAN_INTENTS:
             return self._loan(r, intent, reading)
         if intent == "balance":

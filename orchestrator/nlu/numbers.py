@@ -88,9 +88,17 @@ def _parse_run(tokens: list[str]) -> list[str]:
             if low.isdigit():  # "6 point 5"
                 decimals.append(low)
                 continue
+            if low in _SCALES and decimals:  # "one point five million"
+                total += (current + Decimal("0." + "".join(decimals))) * _SCALES[low]
+                current, decimals, last_kind, implicit_zero = Decimal(0), None, "scale", False
+                continue
             flush()  # the decimal number is complete
         if low in ("a", "an", "and"):
             pending.append(tok)
+            continue
+        if low == "quarter" and have and [p.lower() for p in pending] == ["and", "a"]:
+            current += Decimal("0.25")  # "seven and a quarter"
+            pending.clear()
             continue
         if low == "half" and have and [p.lower() for p in pending] in (["and", "a"], ["and", "an"]):
             current += Decimal("0.5")

@@ -344,3 +344,18 @@ def test_read_slots_takes_the_amount_with_a_money_word_over_a_bare_one():
 
 def test_read_slots_reports_nothing_for_words():
     assert read_slots("a loan please").empty
+
+
+@pytest.mark.parametrize("question", ["what's the monthly payment?", "how much would the loan cost me each month"])
+def test_asking_about_the_loan_after_a_quote_repeats_the_quote(question):
+    turns = converse(ISSUE_EXAMPLE, "yes", question)
+    assert turns[-1].state == "quoted"
+    assert turns[-1].figures == turns[1].figures
+    assert "$489.15" in turns[-1].text
+
+
+def test_spoken_quarters_and_decimal_millions():
+    (turn,) = converse("two hundred fifty thousand dollars over thirty years at seven and a quarter percent")
+    assert turn.slots == {"principal": "250000", "term_months": 360, "rate_percent": "7.25"}
+    (big,) = converse("I'd like to borrow one point five million dollars")
+    assert big.slots == {"principal": "1500000"}
