@@ -9,19 +9,37 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from orchestrator.cli.common import EXIT_FAILED, EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
 from orchestrator.fsutil import atomic_write_text
-from orchestrator.scenarios.gates import check_baseline, check_gates, load_baseline, parse_gate
-from orchestrator.scenarios.loader import ScenarioError, find_scenarios, load_scenario
+from orchestrator.scenarios.gates import check_baseline, check_gates, latency_percentiles, load_baseline, parse_gate
+from orchestrator.scenarios.loader import LoadedScenario, ScenarioError, load_scenarios
+from orchestrator.scenarios.model import COMPLIANCE_CHECKS
 from orchestrator.scenarios.report_html import write_html
 from orchestrator.scenarios.report_junit import write_junit
-from orchestrator.scenarios.runner import Pipelines
+from orchestrator.scenarios.runner import Pipelines, ScenarioRun
 from orchestrator.scenarios.suite import SuiteResult, parse_shard, run_suite, select_shard
 
-__all__ = ["run_scenario_command"]
+__all__ = ["parse_compliance", "run_scenario_command"]
+
+
+def parse_compliance(text: str) -> frozenset[str]:
+    """``"apr_disclosed,no_card_numbers"`` (or ``all``, ``none``) -> the rules; raises ``ScenarioError``."""
+    wanted = {part.strip() for part in text.split(",") if part.strip()}
+    if wanted == {"all"}:
+        return frozenset(COMPLIANCE_CHECKS)
+    if wanted in ({"none"}, set()):
+        return frozenset()
+    unknown = sorted(wanted - set(COMPLIANCE_CHECKS))
+    if unknown:
+        raise ScenarioError(
+            f"bad --compliance {text!r}: unknown {', '.join(unknown)}; use all, none or some of "
+            f"{', '.join(COMPLIANCE_CHECKS)}"
+        )
+    return frozenset(wanted)
 
 
 def run_scenario_command(
@@ -41,6 +59,14 @@ def run_scenario_command(
     gate: Annotated[
         list[str] | None, typer.Option("--gate", help="Latency gate across repeats, e.g. p95.total=1500 (repeatable).")
     ] = None,
+    compliance: Annotated[
+        str | None,
+        typer.Option(
+            "--compliance",
+            help="Compliance rules for scenarios that list none: all (default), none, or a comma-separated list of "
+            "apr_disclosed, no_card_numbers, disclosure_first.",
+        ),
+    ] = None,
     latency_tolerance: Annotated[
         float,
         typer.Option("--latency-tolerance", min=0.0, help="Allowed p50 slow-down against the baseline (0.5 = 50%)."),
@@ -49,8 +75,9 @@ def run_scenario_command(
 ) -> None:
     """Run scenarios through the pipeline and check every expectation; exit 1 on any failure or regression."""
     try:
-        files = find_scenarios(paths)
-        loaded = [load_scenario(p) for p in files]
+        loaded, problems = load_scenarios(paths)
+        if problems:
+            raise ScenarioError("\n".join(problems))
         names = [s.name for s in loaded]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -59,6 +86,7 @@ def run_scenario_command(
             loaded = select_shard(loaded, *parse_shard(shard))
         cli_gates = [parse_gate(g) for g in gate or []]
         base = load_baseline(baseline) if baseline is not None else None
+        default_compliance = parse_compliance(compliance) if compliance is not None else None
     except ScenarioError as exc:
         fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
     if not loaded:
@@ -68,7 +96,7 @@ def run_scenario_command(
     pipelines = Pipelines(settings)
     try:
         with voicebot_errors(as_json):
-            suite = _run_with_progress(loaded, pipelines, repeat, workers, audio, quiet=as_json)
+            suite = _run_with_progress(loaded, pipelines, repeat, workers, audio, default_compliance, quiet=as_json)
     finally:
         pipelines.close()
 
@@ -100,7 +128,13 @@ def run_scenario_command(
 
 
 def _run_with_progress(
-    loaded: list, pipelines: Pipelines, repeat: int, workers: int, audio: bool, quiet: bool
+    loaded: list[LoadedScenario],
+    pipelines: Pipelines,
+    repeat: int,
+    workers: int,
+    audio: bool,
+    default_compliance: frozenset[str] | None,
+    quiet: bool,
 ) -> SuiteResult:
     console = Console(stderr=True)
     total = len(loaded) * repeat
@@ -111,13 +145,16 @@ def _run_with_progress(
     ) as progress:
         task = progress.add_task("", total=total)
 
-        def advance(run: object) -> None:
-            name = getattr(run, "name", "")
-            mark = "[green]pass[/]" if getattr(run, "passed", False) else "[red]FAIL[/]"
-            progress.update(task, advance=1, description=f"{mark} {name}")
+        def advance(run: ScenarioRun) -> None:
+            mark = "[green]pass[/]" if run.passed else "[red]FAIL[/]"
+            progress.update(task, advance=1, description=f"{mark} {escape(run.name)}")
 
-        return asyncio.run(run_suite(loaded, pipelines, repeat=repeat, workers=workers, audio_mode=audio,
-                                     on_run=advance))
+        return asyncio.run(
+            run_suite(
+                loaded, pipelines, repeat=repeat, workers=workers, audio_mode=audio, on_run=advance,
+                default_compliance=default_compliance,
+            )
+        )
 
 
 def _print_table(suite: SuiteResult, gate_failures: list[str]) -> None:
@@ -129,19 +166,18 @@ def _print_table(suite: SuiteResult, gate_failures: list[str]) -> None:
     table.add_column("turns", justify="right")
     table.add_column("p50 total ms", justify="right")
     table.add_column("first failure")
-    from orchestrator.scenarios.gates import latency_percentiles
-
     for name, runs in suite.by_scenario().items():
         passed = all(r.passed for r in runs)
         failures = [f for r in runs for f in r.failures()]
         p50 = latency_percentiles(runs).get("total", {}).get("p50")
         table.add_row(
-            "[green]PASS[/]" if passed else "[red]FAIL[/]", name, str(len(runs)), str(sum(len(r.turns) for r in runs)),
-            f"{p50:.0f}" if p50 is not None else "-", failures[0] if failures else "",
+            "[green]PASS[/]" if passed else "[red]FAIL[/]", escape(name), str(len(runs)),
+            str(sum(len(r.turns) for r in runs)), f"{p50:.0f}" if p50 is not None else "-",
+            escape(failures[0]) if failures else "",
         )
     console.print(table)
     for failure in gate_failures:
-        console.print(f"[red]gate:[/] {failure}")
+        console.print(f"[red]gate:[/] {escape(failure)}")
     failed = sum(not all(r.passed for r in runs) for runs in suite.by_scenario().values())
     console.print(
         f"{len(suite.by_scenario()) - failed} passed, {failed} failed; {suite.turns} turns in {suite.wall_s:.1f} s"

@@ -19,6 +19,7 @@ from orchestrator.textmetrics import wer
 
 __all__ = [
     "CheckResult",
+    "cache_outcome",
     "check_apr_disclosed",
     "check_expectations",
     "check_no_card_numbers",
@@ -53,6 +54,33 @@ def _figure(result: TurnResult, key: str) -> Decimal | None:
         return None
 
 
+def _same_value(want: Any, got: Any) -> bool:
+    """Slot equality: numbers by value (``25000`` matches ``"25000.00"``), anything else as text."""
+    if str(want) == str(got):
+        return True
+    if isinstance(want, bool) or isinstance(got, bool) or want is None or got is None:
+        return False
+    try:
+        return Decimal(str(want)) == Decimal(str(got))
+    except InvalidOperation:
+        return False
+
+
+def cache_outcome(result: TurnResult) -> bool | None:
+    """Whether the semantic cache answered this turn; None while the pipeline does not say.
+
+    Read from ``TurnResult.cache_hit`` when it has one, else from a ``cache_hit`` field on any event.
+    """
+    direct = getattr(result, "cache_hit", None)
+    if isinstance(direct, bool):
+        return direct
+    for event in result.events:
+        flag = getattr(event, "cache_hit", None)
+        if isinstance(flag, bool):
+            return flag
+    return None
+
+
 def check_expectations(
     expect: Expect, result: TurnResult, *, reference: str | None = None, cache_hit: bool | None = None
 ) -> list[CheckResult]:
@@ -65,7 +93,7 @@ def check_expectations(
     if expect.state is not None:
         checks.append(_ok("state", result.state == expect.state, f"want {expect.state}, got {result.state}"))
     if expect.slots is not None:
-        wrong = {k: result.slots.get(k) for k, v in expect.slots.items() if str(result.slots.get(k)) != str(v)}
+        wrong = {k: result.slots.get(k) for k, v in expect.slots.items() if not _same_value(v, result.slots.get(k))}
         checks.append(_ok("slots", not wrong, f"want {expect.slots} within {result.slots}"))
     for text in expect.contains:
         checks.append(_ok(f"contains {text!r}", text.lower() in result.reply.lower(), result.reply))

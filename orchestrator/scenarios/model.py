@@ -99,6 +99,8 @@ class Turn(_Strict):
     say: str | None = None
     reference: str | None = None  # what was said, for the WER of an ``audio`` turn
     expect: Expect = Field(default_factory=Expect)
+    # Compliance rules for this turn only, instead of the scenario's list ([] turns them off here).
+    compliance: list[ComplianceCheck] | None = None
 
     @model_validator(mode="after")
     def _one_input(self) -> Turn:
@@ -138,9 +140,16 @@ class Scenario(_Strict):
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     settings: ScenarioSettings = Field(default_factory=ScenarioSettings)
+    # Unset: the run's default (all of them unless ``run-scenario --compliance`` says otherwise).
     compliance: list[ComplianceCheck] = Field(default_factory=lambda: _all_checks())
     gates: Gates = Field(default_factory=Gates)
     turns: list[Turn] = Field(min_length=1, max_length=200)
+
+    def compliance_rules(self, default: frozenset[str] | None = None) -> frozenset[str]:
+        """The scenario-wide rules: its own list when given, else ``default`` (else all of them)."""
+        if "compliance" in self.model_fields_set or default is None:
+            return frozenset(self.compliance)
+        return default
 
     @property
     def needs_audio(self) -> bool:

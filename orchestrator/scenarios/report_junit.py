@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,8 +12,16 @@ from orchestrator.scenarios.runner import ScenarioRun
 __all__ = ["junit_xml", "write_junit"]
 
 
+# Characters XML 1.0 forbids even when escaped (ElementTree would write them and break the file).
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _case_name(run: ScenarioRun) -> str:
-    return f"{run.name} [repeat {run.repeat + 1}]" if run.repeat else run.name
+    return _xml_text(f"{run.name} [repeat {run.repeat + 1}]" if run.repeat else run.name)
 
 
 def junit_xml(runs: list[ScenarioRun], gate_failures: list[str], suite: str = "voicebot-scenarios") -> bytes:
@@ -31,18 +40,18 @@ def junit_xml(runs: list[ScenarioRun], gate_failures: list[str], suite: str = "v
         )
         if not run.passed:
             failed = run.failures()
-            message = failed[0][:500] if failed else "failed"
+            message = _xml_text(failed[0][:500]) if failed else "failed"
             failure = ET.SubElement(case, "failure", message=message, type="ScenarioFailure")
-            failure.text = "\n".join(failed)
+            failure.text = _xml_text("\n".join(failed))
         out = ET.SubElement(case, "system-out")
-        out.text = "\n".join(
+        out.text = _xml_text("\n".join(
             f"turn {t.index + 1} [{t.input_kind}] caller: {t.user}\n  bot: {t.result.reply if t.result else t.error}"
             for t in run.turns
-        )
+        ))
     if gate_failures:
         case = ET.SubElement(suite_el, "testcase", classname="gates", name="latency gates and baseline", time="0")
-        failure = ET.SubElement(case, "failure", message=gate_failures[0][:500], type="GateFailure")
-        failure.text = "\n".join(gate_failures)
+        failure = ET.SubElement(case, "failure", message=_xml_text(gate_failures[0][:500]), type="GateFailure")
+        failure.text = _xml_text("\n".join(gate_failures))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

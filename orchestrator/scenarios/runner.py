@@ -19,11 +19,12 @@ from typing import Any
 from orchestrator.audio import encode_wav
 from orchestrator.compliance import contains_card_number
 from orchestrator.config import Settings
-from orchestrator.errors import VoicebotError
+from orchestrator.errors import ConfigError, VoicebotError
 from orchestrator.nlu.spoken import speakable
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.scenarios.checks import (
     CheckResult,
+    cache_outcome,
     check_apr_disclosed,
     check_expectations,
     check_no_card_numbers,
@@ -33,6 +34,7 @@ from orchestrator.scenarios.checks import (
 from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
 from orchestrator.scenarios.model import Turn
 from orchestrator.sessions.ids import session_file
+from orchestrator.trace import JsonlSink
 
 __all__ = ["Pipelines", "ScenarioRun", "TurnCallback", "TurnRun", "run_scenario"]
 
@@ -134,7 +136,15 @@ class Pipelines:
         self._built: dict[tuple[tuple[str, str], ...], Pipeline] = {}
 
     def for_scenario(self, loaded: LoadedScenario) -> Pipeline:
-        """The pipeline with this scenario's backends (others from the base settings)."""
+        """The pipeline with this scenario's backends (others from the base settings).
+
+        Raises ``ConfigError`` for a backend that cannot load, and for a LoRA
+        adapter: no dialog backend takes one yet, and a scenario that asks for
+        one must not pass on the base model.
+        """
+        adapter = loaded.scenario.settings.adapter
+        if adapter is not None:
+            raise ConfigError(f"scenario asks for LoRA adapter {adapter!r}, but no dialog backend here takes adapters")
         wanted = loaded.scenario.settings.model_dump(exclude_none=True, exclude={"adapter"})
         key = tuple(sorted(wanted.items()))
         if key not in self._built:
@@ -198,13 +208,19 @@ async def run_scenario(
     repeat: int = 0,
     on_turn: TurnCallback | None = None,
     session_id: str | None = None,
+    default_compliance: frozenset[str] | None = None,
 ) -> ScenarioRun:
-    """Play every turn in a fresh session and check it; never raises for a failed turn."""
+    """Play every turn in a fresh session and check it; never raises for a failed turn.
+
+    ``on_turn`` is awaited after each turn with its result and checks.
+    ``default_compliance`` replaces the all-rules default for a scenario
+    that does not list its own; a turn's own ``compliance`` list wins over both.
+    """
     scenario = loaded.scenario
     sid = session_id or _session_id(scenario.name)
     run = ScenarioRun(scenario.name, str(loaded.path), sid, repeat, audio_mode)
-    rules = set(scenario.compliance)
-    disclosed = False
+    scenario_rules = scenario.compliance_rules(default_compliance)
+    answered = disclosed = False
     started = time.perf_counter()
     for index, turn in enumerate(scenario.turns):
         turn_start = time.perf_counter()
@@ -213,12 +229,15 @@ async def run_scenario(
         result: TurnResult | None = None
         error = category = None
         given: _Input | None = None
+        rules = scenario_rules if turn.compliance is None else frozenset(turn.compliance)
         try:
             given = await _prepare(pipeline, loaded, turn, audio_mode)
             kind, user = given.kind, given.user
             result = await _play(pipeline, given, sid)
         except VoicebotError as exc:
             error, category = exc.message, exc.category
+        except Exception as exc:  # a bug in a backend fails this turn, not the whole suite
+            error, category = f"{type(exc).__name__}: {exc}", "internal"
         checks: list[CheckResult] = []
         expect = turn.expect
         if result is None:
@@ -228,18 +247,18 @@ async def run_scenario(
                 checks.append(CheckResult("turn ran", False, f"{category}: {error}"))
         else:
             reference = turn.reference if turn.audio is not None else (turn.say or turn.user)
-            cache_hit = getattr(result, "cache_hit", None)
-            checks += check_expectations(expect, result, reference=reference, cache_hit=cache_hit)
+            checks += check_expectations(expect, result, reference=reference, cache_hit=cache_outcome(result))
             if "apr_disclosed" in rules and (apr_check := check_apr_disclosed(result)) is not None:
                 checks.append(apr_check)
             if "no_card_numbers" in rules:
                 checks.append(check_no_card_numbers(result))
-            if "disclosure_first" in rules and not disclosed:
+            said = has_disclosure(result.reply)
+            if "disclosure_first" in rules and (not answered or (is_quote(result) and not disclosed)):
                 # The first answer the caller hears must carry it, so it always precedes any quote.
-                said = has_disclosure(result.reply)
+                ok = said or disclosed
                 what = "quoted before the disclosure" if is_quote(result) else "the first reply has no disclosure"
-                checks.append(CheckResult("compliance disclosure_first", said, "" if said else what))
-                disclosed = True
+                checks.append(CheckResult("compliance disclosure_first", ok, "" if ok else what))
+            answered, disclosed = True, disclosed or said
         outcome = TurnRun(
             index, kind, user, result, error, category, checks, (time.perf_counter() - turn_start) * 1e3,
             input_wav=given.wav if given is not None else None,
@@ -247,15 +266,26 @@ async def run_scenario(
         run.turns.append(outcome)
         if on_turn is not None:
             await on_turn(outcome)
-    if "no_card_numbers" in rules:
+    turn_rules = [scenario_rules if t.compliance is None else set(t.compliance) for t in scenario.turns]
+    if any("no_card_numbers" in r for r in turn_rules):
         run.checks.append(_check_log(pipeline, sid))
     run.wall_ms = (time.perf_counter() - started) * 1e3
     return run
 
 
+def _log_paths(pipeline: Pipeline, session_id: str) -> list[Path]:
+    """The session's JSONL logs: one per JSONL sink of the tracer (the settings' folder if it has none)."""
+    sinks = [sink for sink in pipeline.tracer.sinks if isinstance(sink, JsonlSink)]
+    if not sinks:
+        return [session_file(pipeline.settings.logs_dir, session_id, ".jsonl")]
+    return [sink.path_for(session_id) for sink in sinks]
+
+
 def _check_log(pipeline: Pipeline, session_id: str) -> CheckResult:
     """No card number anywhere in the session's structured log on disk."""
-    path: Path = session_file(pipeline.settings.logs_dir, session_id, ".jsonl")
-    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-    leak = contains_card_number(text)
-    return CheckResult("compliance no_card_numbers (log)", not leak, f"card number in {path.name}" if leak else "")
+    name = "compliance no_card_numbers (log)"
+    paths = [p for p in _log_paths(pipeline, session_id) if p.exists()]
+    if not paths:
+        return CheckResult(name, True, "no log was written for this session")
+    leaks = [p.name for p in paths if contains_card_number(p.read_text(encoding="utf-8", errors="replace"))]
+    return CheckResult(name, not leaks, f"card number in {', '.join(leaks)}" if leaks else "")

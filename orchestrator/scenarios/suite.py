@@ -85,8 +85,12 @@ async def run_suite(
     workers: int = 1,
     audio_mode: bool = False,
     on_run: Callable[[ScenarioRun], None] | None = None,
+    default_compliance: frozenset[str] | None = None,
 ) -> SuiteResult:
-    """Run every scenario ``repeat`` times, at most ``workers`` at once, each in a fresh session."""
+    """Run every scenario ``repeat`` times, at most ``workers`` at once, each in a fresh session.
+
+    The workers are asyncio tasks sharing ``pipelines``, so each model loads once.
+    """
     semaphore = asyncio.Semaphore(max(1, workers))
     result = SuiteResult()
     started = time.perf_counter()
@@ -99,7 +103,9 @@ async def run_suite(
                 message = getattr(exc, "message", None) or str(exc)
                 run = ScenarioRun(loaded.name, str(loaded.path), "-", index, audio_mode, setup_error=message)
             else:
-                run = await run_scenario(loaded, pipeline, audio_mode=audio_mode, repeat=index)
+                run = await run_scenario(
+                    loaded, pipeline, audio_mode=audio_mode, repeat=index, default_compliance=default_compliance
+                )
             if on_run is not None:
                 on_run(run)
             return run

@@ -87,17 +87,38 @@ def test_unreadable_files_are_refused(tmp_path):
         load_scenario(huge)
 
 
-def test_audio_paths_may_not_leave_the_scenario_folder(tmp_path):
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("../secret.wav", "leaves the scenario's folder"),
+        ("/etc/passwd", "leaves the scenario's folder"),
+        ("sub/../../secret.wav", "leaves the scenario's folder"),
+        ("missing.wav", "not found"),
+    ],
+)
+def test_audio_paths_are_checked_when_the_file_loads(tmp_path, name, what):
     folder = tmp_path / "s"
     folder.mkdir()
     (tmp_path / "secret.wav").write_bytes(b"RIFF")
-    loaded = load_scenario(write(folder, "a.yaml", "name: a\nturns:\n  - audio: ../secret.wav\n"))
+    path = write(folder, "a.yaml", f"name: a\nturns:\n  - user: hi\n  - audio: {name}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.message.startswith(f"{path}:4: turns.1.audio: ")
+    assert what in info.value.message
+
+
+def test_audio_paths_may_not_leave_the_scenario_folder_at_run_time(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "ok.wav").write_bytes(b"RIFF")
+    (tmp_path / "secret.wav").write_bytes(b"RIFF")
+    loaded = load_scenario(write(folder, "a.yaml", "name: a\nturns:\n  - audio: ok.wav\n"))
+    assert resolve_audio(loaded, "ok.wav") == (folder / "ok.wav").resolve()
     with pytest.raises(ScenarioError, match="leaves the scenario's folder"):
         resolve_audio(loaded, "../secret.wav")
-    with pytest.raises(ScenarioError, match="leaves the scenario's folder"):
-        resolve_audio(loaded, "/etc/passwd")
+    (folder / "ok.wav").unlink()  # gone between loading and playing
     with pytest.raises(ScenarioError, match="not found"):
-        resolve_audio(loaded, "missing.wav")
+        resolve_audio(loaded, "ok.wav")
 
 
 def test_find_scenarios_searches_folders_and_refuses_missing_paths(tmp_path):
