@@ -141,3 +141,12 @@ def test_of_several_schema_errors_the_first_in_the_file_is_named(tmp_path):
     message = error_of(write(tmp_path, text))
     assert message.startswith(f"{tmp_path / 'bad.yaml'}:5: turns.0.expect.figures.pament"), message
     assert message.endswith("(and 1 more)")
+
+
+def test_the_example_in_the_format_guide_is_a_valid_scenario(tmp_path):
+    guide = (Path(__file__).resolve().parents[2] / "scenarios" / "README.md").read_text(encoding="utf-8")
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "silence.wav").write_bytes(b"RIFF")  # the audio turn's file, next to the scenario
+    loaded = load_scenario(write(tmp_path, example, "example.yaml"))
+    assert [t.user is not None for t in loaded.scenario.turns] == [True, False, False]
+    assert loaded.scenario.turns[2].compliance == []
