@@ -20,6 +20,7 @@ from orchestrator.pipeline import Pipeline
 from orchestrator.scenarios import Pipelines, ScenarioError, TurnRun, load_scenario, run_scenario
 from orchestrator.scenarios.checks import cache_outcome, check_expectations
 from orchestrator.scenarios.model import Expect
+from orchestrator.scenarios.report_html import html_report, timeline
 from orchestrator.scenarios.report_junit import junit_xml
 from orchestrator.scenarios.suite import run_suite
 from orchestrator.sessions.sqlite import SqliteSessionStore
@@ -322,3 +323,19 @@ def test_the_cli_audio_mode_speaks_typed_turns(cli, tmp_path):
     assert result.exit_code == 0, result.output
     turn = json.loads(result.stdout)["scenarios"]["a"]["runs"][0]["turns"][0]
     assert turn["input_kind"] == "say" and turn["transcript"] == "hello" and "stt" in turn["timings_ms"]
+
+
+async def test_the_html_timeline_draws_each_stage_in_order_and_marks_first_audio(fake_settings, tmp_path):
+    run = await play(fake_settings, tmp_path, "name: t\nturns:\n  - user: hello\n")
+    result = run.turns[0].result
+    assert result is not None
+    result.timings_ms = {"audio": 10.0, "stt": 30.0, "dialog": 10.0, "tts_first_audio": 5.0, "tts": 50.0,
+                         "total": 100.0}
+    drawn = timeline(result)
+    assert [(b["name"], b["left"], b["width"]) for b in drawn["bars"]] == [
+        ("audio", 0.0, 10.0), ("stt", 10.0, 30.0), ("dialog", 40.0, 10.0), ("tts", 50.0, 50.0)
+    ]
+    assert drawn["first_audio"] == 55.0
+    page = html_report([run], [])
+    assert page.count('class="bar"') == 4 and 'class="marker" style="left:55.0%"' in page
+    assert "<script" not in page and "<link" not in page and "src=" not in page  # self-contained

@@ -277,10 +277,14 @@ def test_the_cli_exits_1_when_a_gate_or_the_baseline_fails(run_cli, tmp_path):
     write(tmp_path, "s.yaml", HAPPY)
     gated = run_cli(tmp_path / "s.yaml", "--gate", "p95.total=0.0001")
     assert gated.exit_code == 1 and "over the 0.0001 ms gate" in gated.output
+    # A baseline p50 no run can stay within (below the fixed 50 ms slack): a latency regression every time.
     base = write(tmp_path, "base.json", json.dumps({"scenarios": {"happy": {"passed": True, "latency": {
-        "total": {"p50": 0.0001}}}}}))
-    slower = run_cli(tmp_path / "s.yaml", "--baseline", base, "--latency-tolerance", "0")
-    assert slower.exit_code == 0 or "baseline" in slower.output  # within the fixed 50 ms slack on fakes
+        "total": {"p50": -1000}}}}}))
+    slower = run_cli(tmp_path / "s.yaml", "--baseline", base, "--latency-tolerance", "0", "--json")
+    assert slower.exit_code == 1, slower.output
+    report = json.loads(slower.stdout)
+    assert report["scenarios_failed"] == 0 and report["passed"] is False
+    assert any("ms in the baseline" in g for g in report["gate_failures"])
     failing_before = write(tmp_path, "b2.json", json.dumps({"scenarios": {"happy": {"passed": True}}}))
     write(tmp_path, "s.yaml", HAPPY.replace("payment: 489.15", "payment: 1.00"))
     regressed = run_cli(tmp_path / "s.yaml", "--baseline", failing_before)
