@@ -121,6 +121,10 @@ class RedisEventStream:
                 approximate=True,
             )
 
+    def has_events(self, session_id: str) -> bool:
+        """True if the session's stream holds any event."""
+        return bool(self.client.exists(_stream_key(validate_session_id(session_id))))
+
     def read(self, session_id: str, last_id: str = "0", block_ms: int | None = None) -> Iterator[tuple[str, Event]]:
         """Events after ``last_id`` (blocking up to ``block_ms`` for new ones)."""
         sid = validate_session_id(session_id)
