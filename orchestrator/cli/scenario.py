@@ -181,4 +181,5 @@ def _print_table(suite: SuiteResult, gate_failures: list[str]) -> None:
     failed = sum(not all(r.passed for r in runs) for runs in suite.by_scenario().values())
     console.print(
         f"{len(suite.by_scenario()) - failed} passed, {failed} failed; {suite.turns} turns in {suite.wall_s:.1f} s"
+        f" (models loaded in {suite.load_s:.1f} s before)"
     )
