@@ -19,7 +19,7 @@ from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.sessions.ids import session_file, validate_session_id
 from orchestrator.trace import read_jsonl
 
-__all__ = ["TurnDiff", "TurnRecord", "recorded_turns", "rerun"]
+__all__ = ["TurnDiff", "TurnRecord", "latency_regressions", "recorded_turns", "rerun"]
 
 
 @dataclass
@@ -93,20 +93,32 @@ class TurnDiff:
                 "differences": self.differences, "note": self.note}
 
 
-def _compare(record: TurnRecord, result: TurnResult, tolerance: float, slack_ms: float) -> list[dict[str, Any]]:
+def latency_regressions(
+    before: dict[str, float], after: dict[str, float], tolerance: float, slack_ms: float
+) -> list[dict[str, Any]]:
+    """Each stage timing that grew past ``before * (1 + tolerance) + slack_ms``."""
+    found = []
+    for key in sorted(before.keys() & after.keys()):
+        allowed = round(before[key] * (1 + tolerance) + slack_ms, 1)
+        if after[key] > allowed:
+            found.append({"stage": "latency", "timing": key, "before": before[key], "after": after[key],
+                          "allowed": allowed})
+    return found
+
+
+def _compare(
+    record: TurnRecord, result: TurnResult, tolerance: float, slack_ms: float, *, with_transcript: bool
+) -> list[dict[str, Any]]:
     pairs: list[tuple[str, Any, Any]] = [
         ("intent", record.intent, result.intent),
         ("slots", record.slots, result.slots),
         ("reply", record.reply, result.reply),
         ("figures", record.figures, result.figures),
     ]
-    if record.input_kind == "audio":
+    if with_transcript:
         pairs.insert(0, ("transcript", record.transcript, result.transcript))
     diffs = [{"stage": name, "before": before, "after": after} for name, before, after in pairs if before != after]
-    old, new = record.timings_ms.get("total"), result.timings_ms.get("total")
-    if old is not None and new is not None and new > old * (1 + tolerance) + slack_ms:
-        diffs.append({"stage": "latency", "before": old, "after": new})
-    return diffs
+    return diffs + latency_regressions(record.timings_ms, result.timings_ms, tolerance, slack_ms)
 
 
 async def rerun(
@@ -117,13 +129,19 @@ async def rerun(
     fresh = f"rr-{uuid.uuid4().hex[:12]}"
     diffs: list[TurnDiff] = []
     for record in records:
+        given: dict[str, Any] = {}
+        note = ""
         if record.input_kind == "audio":
             # The file name is rebuilt from the validated id, never taken from the log.
             path = session_file(pipeline.settings.audio_dir, sid, f"-t{record.turn:04d}-caller.wav")
-            if record.recording is None or not path.exists():
-                diffs.append(TurnDiff(record.turn, False, note="no recorded audio for this turn"))
+            if record.recording is not None and path.exists():
+                given = {"audio": path}
+            elif record.user_text:
+                # Keep the dialog on the recorded path; only the speech-to-text goes unchecked.
+                given, note = {"text": record.user_text}, "no recorded audio: replayed the recorded transcript as text"
+            else:
+                diffs.append(TurnDiff(record.turn, False, note="no recorded audio and no transcript for this turn"))
                 continue
-            given: dict[str, Any] = {"audio": path}
         elif record.user_text:
             given = {"text": record.user_text}
         else:
@@ -137,7 +155,8 @@ async def rerun(
                 diffs.append(TurnDiff(record.turn, True, note=f"failed again: {exc.category}"))
             else:
                 failed = {"stage": "error", "before": None, "after": f"{exc.category}: {exc.message}"}
-                diffs.append(TurnDiff(record.turn, True, [failed]))
+                diffs.append(TurnDiff(record.turn, True, [failed], note))
             continue
-        diffs.append(TurnDiff(record.turn, True, _compare(record, result, tolerance, slack_ms)))
+        compared = _compare(record, result, tolerance, slack_ms, with_transcript="audio" in given)
+        diffs.append(TurnDiff(record.turn, True, compared, note))
     return fresh, diffs

@@ -21,8 +21,12 @@ def replay_session(
         bool, typer.Option("--rerun", help="Feed the recorded inputs through today's pipeline and diff each stage.")
     ] = False,
     latency_tolerance: Annotated[
-        float, typer.Option("--latency-tolerance", min=0.0, help="Allowed slow-down of a turn (0.5 = 50%, +100 ms).")
+        float,
+        typer.Option("--latency-tolerance", min=0.0, help="Allowed slow-down of each stage (0.5 = 50%) plus slack."),
     ] = 0.5,
+    latency_slack_ms: Annotated[
+        float, typer.Option("--latency-slack-ms", min=0.0, help="Fixed milliseconds each stage may add on top.")
+    ] = 100.0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Draw a recorded session turn by turn; with --rerun, exit 1 if any stage changed."""
@@ -34,7 +38,8 @@ def replay_session(
             return
         pipeline = build_pipeline(settings, warm=False)
         try:
-            fresh, diffs = asyncio.run(rerun(pipeline, records, session_id, tolerance=latency_tolerance))
+            fresh, diffs = asyncio.run(rerun(pipeline, records, session_id, tolerance=latency_tolerance,
+                                              slack_ms=latency_slack_ms))
         finally:
             pipeline.store.close()
     regressions = [d for d in diffs if d.regression]
@@ -78,6 +83,11 @@ def _show_diffs(session_id: str, fresh: str, diffs: list[TurnDiff]) -> None:
         else:
             console.print(f"turn {d.turn}: CHANGED", markup=False)
             for diff in d.differences:
-                console.print(f"   {diff['stage']}: {diff['before']!r} -> {diff['after']!r}", markup=False)
+                if diff["stage"] == "latency":
+                    timing, allowed = diff["timing"], diff["allowed"]
+                    line = f"latency {timing}: {diff['before']} -> {diff['after']} ms (allowed {allowed})"
+                else:
+                    line = f"{diff['stage']}: {diff['before']!r} -> {diff['after']!r}"
+                console.print(f"   {line}", markup=False)
     changed = sum(d.regression for d in diffs)
     console.print(f"{changed} of {len(diffs)} turns changed", markup=False)
