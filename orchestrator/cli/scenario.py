@@ -82,15 +82,16 @@ def run_scenario_command(
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ScenarioError(f"scenario names must be unique; repeated: {', '.join(duplicates)}")
+        if not loaded:
+            raise ScenarioError("no scenarios to run: no *.yaml or *.yml file under the given paths")
         if shard is not None:
+            # More shards than scenarios leaves some empty: they pass with nothing to run.
             loaded = select_shard(loaded, *parse_shard(shard))
         cli_gates = [parse_gate(g) for g in gate or []]
         base = load_baseline(baseline) if baseline is not None else None
         default_compliance = parse_compliance(compliance) if compliance is not None else None
     except ScenarioError as exc:
         fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
-    if not loaded:
-        fail("no scenarios to run (empty folder or empty shard)", EXIT_USAGE, as_json=as_json, category="scenario")
 
     settings = load_settings(as_json=as_json)
     pipelines = Pipelines(settings)

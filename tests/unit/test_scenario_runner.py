@@ -339,3 +339,30 @@ async def test_the_html_timeline_draws_each_stage_in_order_and_marks_first_audio
     page = html_report([run], [])
     assert page.count('class="bar"') == 4 and 'class="marker" style="left:55.0%"' in page
     assert "<script" not in page and "<link" not in page and "src=" not in page  # self-contained
+
+
+def test_the_cli_shards_play_every_scenario_exactly_once(cli, tmp_path):
+    for i in range(7):
+        write(tmp_path, f"s{i}.yaml", f"name: s{i}\ncompliance: []\nturns:\n  - user: hello\n")
+    played: list[str] = []
+    for i in (1, 2, 3):
+        result = cli(tmp_path, "--shard", f"{i}/3", "--json")
+        assert result.exit_code == 0, result.output
+        names = list(json.loads(result.stdout)["scenarios"])
+        assert names, f"shard {i}/3 is empty"
+        played += names
+    assert sorted(played) == [f"s{i}" for i in range(7)]
+    again = cli(tmp_path, "--shard", "2/3", "--json")
+    assert list(json.loads(again.stdout)["scenarios"]) == played[3:5]  # the same subset every time
+
+
+def test_an_empty_folder_is_an_input_error_but_an_empty_shard_passes(cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    nothing = cli(tmp_path / "empty")
+    assert nothing.exit_code == 2 and "no scenarios to run" in nothing.output
+    write(tmp_path, "s.yaml", "name: s\ncompliance: []\nturns:\n  - user: hello\n")
+    junit = tmp_path / "j.xml"
+    spare = cli(tmp_path / "s.yaml", "--shard", "2/2", "--junit", junit, "--json")
+    assert spare.exit_code == 0, spare.output
+    assert json.loads(spare.stdout)["scenarios_total"] == 0
+    assert ET.parse(junit).getroot().attrib["tests"] == "0"
