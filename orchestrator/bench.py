@@ -102,6 +102,7 @@ async def _scenario_turns_per_s(pipeline: Pipeline) -> dict[str, Any] | None:
         "turns": played,
         "passed": sum(r.passed for r in runs),
         "turns_per_s": round(played / elapsed, 2) if elapsed else None,
+        "measures": "typed turns, one scenario at a time: dialog + the configured TTS + checks, no STT",
     }
 
 
