@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +12,19 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli.common import EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
+from orchestrator.errors import SessionNotFoundError
 from orchestrator.fsutil import atomic_write_text
 from orchestrator.logquery import LogQueryError, parse_since
 from orchestrator.runtime import default_store
-from orchestrator.sessions.admin import export_bundle, list_sessions, load_or_fail, purge_session
+from orchestrator.sessions.admin import (
+    export_bundle,
+    list_sessions,
+    load_or_fail,
+    orphan_logs,
+    purge_session,
+    session_files,
+)
+from orchestrator.sessions.ids import validate_session_id
 
 __all__ = ["sessions_app"]
 
@@ -24,7 +34,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 OlderOption = Annotated[str | None, typer.Option("--older-than", help="Only sessions idle this long, e.g. 30d, 12h.")]
 
 
-def _older(value: str | None, as_json: bool):  # type: ignore[no-untyped-def]
+def _older(value: str | None, as_json: bool) -> datetime | None:
     if value is None:
         return None
     try:
@@ -35,17 +45,18 @@ def _older(value: str | None, as_json: bool):  # type: ignore[no-untyped-def]
 
 @sessions_app.command("list")
 def list_command(older_than: OlderOption = None, as_json: JsonOption = False) -> None:
-    """Sessions in the store, newest first."""
+    """Sessions in the store, newest first (and logs left without a session)."""
     settings = load_settings(as_json=as_json)
     cutoff = _older(older_than, as_json)
     with voicebot_errors(as_json):
         store = default_store(settings)
         try:
             found = list_sessions(store, cutoff)
+            orphans = orphan_logs(settings, store, cutoff)
         finally:
             store.close()
     if as_json:
-        print_json({"sessions": [s.as_dict() for s in found]})
+        print_json({"sessions": [s.as_dict() for s in found], "orphan_logs": orphans})
         return
     table = Table(title=f"{len(found)} sessions")
     for column in ("session", "turns", "updated", "last intent", "state"):
@@ -54,6 +65,9 @@ def list_command(older_than: OlderOption = None, as_json: JsonOption = False) ->
         table.add_row(s.session_id, str(s.turns), s.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
                       s.last_intent or "-", s.last_state or "-")
     Console().print(table)
+    if orphans:
+        Console(highlight=False).print(f"{len(orphans)} log(s) without a session: {', '.join(orphans)} "
+                                       "(sessions purge ID removes them)", markup=False)
 
 
 @sessions_app.command("show")
@@ -94,7 +108,10 @@ def export_command(
     if out is None:
         print_json(bundle)
         return
-    atomic_write_text(out, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
+    try:
+        atomic_write_text(out, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        fail(f"cannot write the bundle to {out}: {exc.strerror}", EXIT_USAGE, as_json=as_json, category="usage")
     if as_json:
         print_json({"session_id": session_id, "path": str(out), "events": len(bundle["events"])})
     else:
@@ -108,7 +125,7 @@ def purge_command(
     yes: Annotated[bool, typer.Option("--yes", help="Required with --older-than (no prompt in scripts).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Delete sessions: their state, event log and recorded audio."""
+    """Delete sessions: their state, event log and audio. State goes first, so an interrupted purge can be re-run."""
     settings = load_settings(as_json=as_json)
     if not session_ids and older_than is None:
         fail("name the sessions to purge, or give --older-than AGE --yes", EXIT_USAGE, as_json=as_json,
@@ -120,10 +137,12 @@ def purge_command(
         store = default_store(settings)
         try:
             targets = list(session_ids or [])
+            for sid in targets:  # every named id is checked before anything is deleted
+                if store.load(validate_session_id(sid)) is None and not session_files(settings, sid):
+                    raise SessionNotFoundError(f"no session {sid!r}: no state, no log and no audio")
             if cutoff is not None:
                 targets += [s.session_id for s in list_sessions(store, cutoff)]
-            for sid in session_ids or []:
-                load_or_fail(store, sid)  # an unknown id is an error, not a silent no-op
+                targets += orphan_logs(settings, store, cutoff)
             results = [purge_session(settings, store, sid) for sid in dict.fromkeys(targets)]
         finally:
             store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,16 @@ from orchestrator.sessions.base import SessionState, SessionStore
 from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file, validate_session_id
 from orchestrator.trace import read_jsonl
 
-__all__ = ["SessionSummary", "export_bundle", "list_sessions", "purge_session", "recordings"]
+__all__ = [
+    "SessionSummary",
+    "export_bundle",
+    "list_sessions",
+    "load_or_fail",
+    "orphan_logs",
+    "purge_session",
+    "recordings",
+    "session_files",
+]
 
 
 @dataclass(frozen=True)
@@ -70,16 +80,25 @@ def load_or_fail(store: SessionStore, session_id: str) -> SessionState:
 
 
 def recordings(settings: Settings, session_id: str) -> list[Path]:
-    """The caller audio kept for a session."""
+    """The caller audio kept for a session (``<id>-tNNNN-caller.wav``)."""
+    return _audio_files(settings, session_id, r"-t\d{4}-caller\.wav")
+
+
+def session_files(settings: Settings, session_id: str) -> list[Path]:
+    """Every file a session left: its event log, the caller audio and the reply audio of ``voicebot turn``."""
+    sid = validate_session_id(session_id)
+    log = session_file(settings.logs_dir, sid, ".jsonl")
+    return ([log] if log.exists() else []) + _audio_files(settings, sid, r"-(t\d{4}-caller|turn\d+)\.wav")
+
+
+def _audio_files(settings: Settings, session_id: str, suffix: str) -> list[Path]:
     sid = validate_session_id(session_id)
     folder = settings.audio_dir
     if not folder.is_dir():
         return []
-    prefix = f"{sid}-t"
-    return sorted(
-        p for p in folder.iterdir()
-        if p.name.startswith(prefix) and p.name.endswith("-caller.wav") and p.name[len(prefix):-11].isdigit()
-    )
+    # Anchored on the whole name, so session "a" never matches the files of session "a-t0001".
+    pattern = re.compile(re.escape(sid) + suffix)
+    return sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
 
 
 def export_bundle(settings: Settings, store: SessionStore, session_id: str) -> dict[str, Any]:
@@ -96,22 +115,32 @@ def export_bundle(settings: Settings, store: SessionStore, session_id: str) -> d
 
 
 def purge_session(settings: Settings, store: SessionStore, session_id: str) -> dict[str, Any]:
-    """Delete the state first, then the log and the recordings (a crash midway leaves no orphan state)."""
+    """Delete the state first, then the files; a crash midway leaves files that a second purge removes.
+
+    Raises ``SessionNotFoundError`` when the session has neither state nor files.
+    """
     sid = validate_session_id(session_id)
+    files = session_files(settings, sid)
     existed = store.delete(sid)
-    log = session_file(settings.logs_dir, sid, ".jsonl")
+    if not existed and not files:
+        raise SessionNotFoundError(f"no session {sid!r}: no state, no log and no audio")
     removed = []
-    for path in [log, *recordings(settings, sid)]:
+    for path in files:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
             removed.append(path.name)
     return {"session_id": sid, "state_deleted": existed, "files_deleted": removed}
 
 
-def orphan_logs(settings: Settings, store: SessionStore) -> list[str]:
-    """Sessions with a log file but no state (e.g. purged state, or a store switch)."""
-    known = set(store.list_ids())
+def orphan_logs(settings: Settings, store: SessionStore, older_than: datetime | None = None) -> list[str]:
+    """Sessions with a log but no state (an interrupted purge, or another store), optionally idle since a time."""
     if not settings.logs_dir.is_dir():
         return []
-    stems = (p.stem for p in settings.logs_dir.glob("*.jsonl"))
-    return sorted(s for s in stems if SESSION_ID_PATTERN.fullmatch(s) and s not in known)
+    known = set(store.list_ids())
+    found = []
+    for path in settings.logs_dir.glob("*.jsonl"):
+        if not SESSION_ID_PATTERN.fullmatch(path.stem) or path.stem in known:
+            continue
+        if older_than is None or datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+            found.append(path.stem)
+    return sorted(found)

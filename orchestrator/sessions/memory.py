@@ -3,6 +3,10 @@
 With a ``path``, every save rewrites the file atomically (a temporary file,
 then ``os.replace``), and a new store loads it: a killed process leaves
 either the old file or the new one, never half of one.
+
+It is meant for one process (tests, demos): a second process writing the
+same file would overwrite sessions it never loaded. Use ``sqlite`` or
+``redis`` when several processes write.
 """
 
 from __future__ import annotations
