@@ -19,7 +19,7 @@ from typing import Any
 from orchestrator.audio import encode_wav
 from orchestrator.compliance import contains_card_number
 from orchestrator.config import Settings
-from orchestrator.errors import ConfigError, VoicebotError
+from orchestrator.errors import VoicebotError
 from orchestrator.nlu.spoken import speakable
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.scenarios.checks import (
@@ -138,13 +138,9 @@ class Pipelines:
     def for_scenario(self, loaded: LoadedScenario) -> Pipeline:
         """The pipeline with this scenario's backends (others from the base settings).
 
-        Raises ``ConfigError`` for a backend that cannot load, and for a LoRA
-        adapter: no dialog backend takes one yet, and a scenario that asks for
-        one must not pass on the base model.
+        Raises ``ConfigError`` for a backend that cannot load. The adapter is
+        not a build choice here: ``run_scenario`` checks the dialog has it.
         """
-        adapter = loaded.scenario.settings.adapter
-        if adapter is not None:
-            raise ConfigError(f"scenario asks for LoRA adapter {adapter!r}, but no dialog backend here takes adapters")
         wanted = loaded.scenario.settings.model_dump(exclude_none=True, exclude={"adapter"})
         key = tuple(sorted(wanted.items()))
         if key not in self._built:
@@ -221,6 +217,14 @@ async def run_scenario(
     run = ScenarioRun(scenario.name, str(loaded.path), sid, repeat, audio_mode)
     scenario_rules = scenario.compliance_rules(default_compliance)
     answered = disclosed = False
+    wanted_adapter = scenario.settings.adapter
+    if wanted_adapter is not None and getattr(pipeline.dialog, "adapter", None) != wanted_adapter:
+        # A scenario written for an adapter must not pass on the base model.
+        run.setup_error = (
+            f"scenario asks for LoRA adapter {wanted_adapter!r}, but the {pipeline.dialog.name!r} dialog "
+            f"has {getattr(pipeline.dialog, 'adapter', None) or 'no adapter'}"
+        )
+        return run
     started = time.perf_counter()
     for index, turn in enumerate(scenario.turns):
         turn_start = time.perf_counter()

@@ -178,6 +178,19 @@ async def test_a_scenario_that_needs_an_adapter_fails_clearly_and_the_others_run
     assert by_name["b"].passed, by_name["b"].failures()
     assert not by_name["a"].passed and by_name["a"].turns == []
     assert "LoRA adapter 'support-v2'" in (by_name["a"].setup_error or "")
+    assert "setup: scenario asks for LoRA adapter" in by_name["a"].failures()[0]
+
+
+async def test_a_dialog_that_has_the_adapter_plays_the_scenario(fake_settings, tmp_path):
+    class AdaptedDialog(FakeDialog):
+        adapter = "support-v2"
+
+    text = "name: a\ncompliance: []\nsettings: {adapter: support-v2}\nturns:\n  - user: hi\n"
+    run = await play(fake_settings, tmp_path, text, AdaptedDialog(["Hello."]))
+    assert run.passed and run.setup_error is None and len(run.turns) == 1
+    other = text.replace("support-v2", "collections-v1")
+    run = await play(fake_settings, tmp_path, other, AdaptedDialog(["Hello."]))
+    assert run.setup_error is not None and "has support-v2" in run.setup_error
 
 
 async def test_workers_share_one_pipeline_and_each_run_has_its_own_session(fake_settings, tmp_path):
