@@ -58,11 +58,16 @@ class JsonlSink:
     def _write(self, message: Any) -> None:
         record = message.record
         path = self.path_for(record["extra"]["session_id"])
-        text = record["message"].rstrip("\n") + "\n"
+        data = (record["message"].rstrip("\n") + "\n").encode("utf-8")
         # One write() per line on an O_APPEND file: a killed process can leave at
-        # most a torn last line, which read_jsonl skips.
-        with self._lock, path.open("a", encoding="utf-8") as fh:
-            fh.write(text)
+        # most a torn last line, which read_jsonl skips; the next line starts afresh.
+        with self._lock, path.open("a+b") as fh:
+            end = fh.seek(0, 2)
+            if end:
+                fh.seek(end - 1)
+                if fh.read(1) != b"\n":
+                    data = b"\n" + data
+            fh.write(data)  # append mode: always at the end, wherever the read left off
 
     def close(self) -> None:
         """Detach from loguru."""

@@ -181,3 +181,19 @@ def test_the_cli_stage_filter_takes_input_errors_and_any_case(tmp_path, monkeypa
     result = CliRunner().invoke(app, ["orchestrator-log", "--stage", "INPUT", "--json"])
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["category"] for line in result.stdout.splitlines()] == ["empty_text"]
+
+
+def test_a_line_torn_by_a_killed_writer_does_not_swallow_the_next_event(tmp_path):
+    from orchestrator.trace import JsonlSink, read_jsonl
+
+    first, second = one_of_each("q-t")[:2]
+    path = tmp_path / "q-t.jsonl"
+    path.write_text(first.model_dump_json()[:30])  # a process died in the middle of this line
+    sink = JsonlSink(tmp_path)
+    try:
+        sink(second)
+        sink(first)
+    finally:
+        sink.close()
+    assert [e.type for e in read_jsonl(path)] == ["audio_received", "turn_started"]
+    assert path.read_text().count("\n") == 3  # the torn fragment keeps a line of its own
