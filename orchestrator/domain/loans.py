@@ -204,7 +204,7 @@ class _FinalPayment:
         """The final payment in cents."""
         balances = self.balances()
         owed = int(balances[-1]) if len(balances) else self.t.principal
-        return owed + int(_half_up(owed * self.t.n, self.t.d))
+        return owed + _half_up(owed * self.t.n, self.t.d)
 
     def at_most(self, limit: Fraction | int) -> bool:
         """Whether the final payment is at most ``limit`` cents."""
@@ -219,29 +219,31 @@ class _FinalPayment:
 def _plan(t: _Terms) -> tuple[int, _FinalPayment]:
     """The level payment (cents) and the final payment of a fully amortizing loan."""
     exact = _exact_payment(t)
-    payment = int(_half_up(exact.numerator, exact.denominator))
+    payment = _half_up(exact.numerator, exact.denominator)
     final = _FinalPayment(t, payment)
     if final.at_most(0):
         # Rounding up would repay the loan before its last month: round down
         # instead, so the final payment absorbs a (positive) shortfall.
         payment = exact.numerator // exact.denominator
         final = _FinalPayment(t, payment)
-    principal = _dollars(t.principal)
     if payment <= 0:
         raise LoanInputError(
-            f"principal {principal} is too small to repay over {t.months} months (under one cent a month)"
+            f"principal {_dollars(t.principal)} is too small to repay over {t.months} months (under one cent a month)"
         )
-    if not final.at_most(payment + Fraction(t.principal, 2)):
+    if final.at_most(0):
+        problem = "even the payment rounded down would repay it before the last month"
+    elif not final.at_most(payment + Fraction(t.principal, 2)):
         # At a high rate over a long term, a cent off the level payment compounds into a
         # balloon: the last payment would carry over half the loan. That is no level schedule.
-        rate = t.rate * 1200  # at most RATE_PLACES decimal places, so this division is exact
-        percent = (Decimal(rate.numerator) / rate.denominator).normalize()
-        raise LoanInputError(
-            f"at {percent:f}% over {t.months} months the loan cannot be repaid "
-            "in level whole-cent payments (the last one would carry over half the loan); "
-            "choose a shorter term or a lower rate"
-        )
-    return payment, final
+        problem = "the last payment would carry over half the loan"
+    else:
+        return payment, final
+    rate = t.rate * 1200  # at most RATE_PLACES decimal places, so this division is exact
+    percent = (Decimal(rate.numerator) / rate.denominator).normalize()
+    raise LoanInputError(
+        f"at {percent:f}% over {t.months} months the loan cannot be repaid in level whole-cent payments "
+        f"({problem}); choose a shorter term or a lower rate"
+    )
 
 
 # -- the public API -------------------------------------------------------------------------
