@@ -94,19 +94,44 @@ def test_kill_9_in_the_middle_of_a_turn_leaves_every_completed_turn_intact(tmp_p
 
 
 def test_two_processes_writing_to_one_sqlite_store_lose_nothing(tmp_path):
-    turns = 15
+    turns = 40
     writers = [start_writer(tmp_path, "sqlite", "run", f"writer-{n}", turns) for n in range(2)]
-    for proc in writers:
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-        assert "DONE" in out
-    store = SqliteSessionStore(tmp_path / "sessions" / "sessions.db")
+    db = tmp_path / "sessions" / "sessions.db"
+    seen: dict[str, list[int]] = {"writer-0": [], "writer-1": []}
+    try:
+        # A third party reads while both write, as the CLI does beside the app: every read is a committed state.
+        while any(proc.poll() is None for proc in writers):
+            if db.exists():
+                reader = SqliteSessionStore(db)
+                try:
+                    for sid, counts in seen.items():
+                        state = reader.load(sid)
+                        if state is not None:
+                            assert [h.turn for h in state.history] == list(range(1, state.turns + 1))
+                            counts.append(state.turns)
+                finally:
+                    reader.close()
+            time.sleep(0.02)
+        for proc in writers:
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err
+            assert "DONE" in out
+    finally:
+        for proc in writers:
+            if proc.poll() is None:
+                proc.kill()
+    for counts in seen.values():
+        assert counts == sorted(counts)  # a reader never sees a session go back in time
+    store = SqliteSessionStore(db)
     try:
         for n in range(2):
             state = store.load(f"writer-{n}")
             assert state is not None and state.turns == turns
             assert [h.turn for h in state.history] == list(range(1, turns + 1))
+            assert [h.user for h in state.history] == [f"hello number {i}" for i in range(turns)]
+        events = [e for n in range(2) for e in read_jsonl(tmp_path / "logs" / f"writer-{n}.jsonl")]
+        assert sum(e.type == "turn_ended" for e in events) == 2 * turns
     finally:
         store.close()
-    with sqlite3.connect(tmp_path / "sessions" / "sessions.db") as conn:
+    with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
