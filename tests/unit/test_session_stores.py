@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.config import Settings
-from orchestrator.errors import ConfigError, InvalidSessionIdError
+from orchestrator.errors import BackendError, ConfigError, InvalidSessionIdError
 from orchestrator.events import DialogReply, TurnStarted
 from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
 from orchestrator.sessions.factory import open_store
@@ -136,3 +137,67 @@ def test_the_factory_picks_the_store_from_the_setting(tmp_path, redis_url):
         open_store(base.model_copy(update={"store": "postgres"}))
     with pytest.raises(ConfigError, match="cannot reach the Redis store"):
         open_store(base.model_copy(update={"store": "redis://127.0.0.1:1/0"}))
+
+
+def test_an_empty_store_lists_nothing(store):
+    assert store.list_ids() == []
+    assert store.delete("s-none") is False
+
+
+def test_unicode_text_and_long_histories_round_trip(store):
+    long = state("s-long")
+    long.history = [HistoryEntry(turn=n, user=f"prêt de {n} 000 € — ünï ✓", bot="d'accord", intent="loan_quote",
+                                 input_kind="text", slots={"principal": str(n * 1000)}) for n in range(1, 201)]
+    long.turns = 200
+    store.save(long)
+    loaded = store.load("s-long")
+    assert loaded is not None and loaded.history == long.history
+
+
+def test_threads_saving_different_sessions_lose_nothing(store):
+    def work(n: int) -> None:
+        for turn in range(1, 6):
+            store.save(state(f"s-thread-{n}", turns=turn))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(store.list_ids()) == sorted(f"s-thread-{n}" for n in range(8))
+    assert {store.load(f"s-thread-{n}").turns for n in range(8)} == {5}  # type: ignore[union-attr]
+
+
+def test_a_memory_store_without_a_file_keeps_sessions_in_the_process_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    made = MemorySessionStore()
+    made.save(state("s-ram"))
+    assert made.load("s-ram") is not None and list(tmp_path.iterdir()) == []
+
+
+def test_a_crash_while_the_memory_store_writes_leaves_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    made = MemorySessionStore(path)
+    made.save(state("s-first"))
+    before = path.read_bytes()
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError("disk went away")
+
+    monkeypatch.setattr("orchestrator.fsutil.os.replace", crash)
+    with pytest.raises(OSError):
+        made.save(state("s-second"))
+    assert path.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p != path]  # the half-written temporary file is gone
+    assert MemorySessionStore(path).list_ids() == ["s-first"]
+
+
+def test_a_redis_server_that_goes_away_is_a_backend_error(tmp_path):
+    with redis_server(tmp_path) as url:
+        made = RedisSessionStore(url)
+        made.save(state("s-gone"))
+    with pytest.raises(BackendError, match="Redis store: load failed"):
+        made.load("s-gone")
+    with pytest.raises(BackendError, match="Redis store: save failed"):
+        made.save(state("s-gone"))
+    made.close()
