@@ -31,7 +31,7 @@ class Conversation:
     steps: tuple[Step, ...]
 
 
-QUOTE_25K = {"payment": "489.15", "apr": "6.50", "total": "29349.26"}
+QUOTE_25K = {"payment": "489.15", "apr": "6.50", "total": "29349.20"}
 
 CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation("everything in one sentence, then yes", (
@@ -39,7 +39,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
              contains=("Just to confirm", "$25,000", "60 months", "6.5%"),
              slots={"principal": "25000", "term_months": 60, "rate_percent": "6.5"}),
         Step("yes please", "loan_quote", "quoted", contains=("$489.15", "APR is 6.50%", "estimate, not an offer",
-                                                             "repay $29,349.26"), figures=QUOTE_25K),
+                                                             "repay $29,349.20"), figures=QUOTE_25K),
     )),
     Conversation("spoken words, slots one by one", (
         Step("hi, I need a loan", "loan_quote", "collecting_loan", contains=("How much",)),

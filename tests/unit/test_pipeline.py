@@ -129,7 +129,7 @@ async def test_a_loan_question_is_confirmed_then_quoted_through_the_pipeline(fak
     assert result.intent == "loan_quote"
     assert result.state == "quoted"
     assert result.figures == {
-        "payment": "489.15", "final_payment": "489.41", "apr": "6.50", "total": "29349.26", "total_interest": "4349.26",
+        "payment": "489.15", "final_payment": "489.35", "apr": "6.50", "total": "29349.20", "total_interest": "4349.20",
     }
     assert "$489.15" in result.reply
 

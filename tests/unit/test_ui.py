@@ -124,7 +124,7 @@ async def test_turns_of_one_chat_share_its_session(fake_pipeline):
     # A quote comes with its schedule: the table and the balance chart.
     assert outcome.schedule is not None
     assert outcome.schedule.periods == 60
-    assert "$489.41" in outcome.schedule.table_markdown
+    assert "$489.35" in outcome.schedule.table_markdown
     assert outcome.schedule.png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
