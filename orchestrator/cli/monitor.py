@@ -100,9 +100,9 @@ def monitor_session(
 ) -> None:
     """Show a session's stages, transcripts, intents and latencies as they happen (Ctrl-C to stop).
 
-    The session may run in another process (the browser app, ``voicebot turn``).
-    With --follow it ends by itself once the call ends (a goodbye or a handoff)
-    and nothing newer is logged, or after --idle-timeout seconds without events.
+    The session may run in another process: the browser app or 'voicebot turn'.
+    With --follow it ends by itself once the call ends (a goodbye or a handoff
+    with no turn running after it), or after --idle-timeout seconds without events.
     """
     settings = load_settings(as_json=as_json)
     console = Console(highlight=False, soft_wrap=True)
