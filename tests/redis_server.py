@@ -1,4 +1,9 @@
-"""A real redis-server on a free loopback port, for the tests that need one."""
+"""A real redis-server on a free loopback port, for the tests that need one.
+
+The ``redis_url`` fixture (one server for the whole test run) reaches the
+tests through ``tests/unit/conftest.py`` and ``tests/integration/conftest.py``;
+tests that share it flush the database they use first.
+"""
 
 from __future__ import annotations
 
@@ -54,3 +59,10 @@ def redis_server(workdir: Path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a redis-server that lives for the whole test run."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,6 @@ import pytest
 from orchestrator.config import Settings
 from orchestrator.runtime import build_pipeline
 from tests.conftest import REPO_ROOT
-from tests.redis_server import redis_server
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 def monitor(home: Path, store: str, sid: str) -> subprocess.Popen[str]:

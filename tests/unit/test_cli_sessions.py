@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,14 +20,7 @@ from orchestrator.runtime import default_tracer
 from orchestrator.sessions.factory import open_store
 from orchestrator.stt.fake import FakeSTT
 from orchestrator.tts.fake import FakeTTS
-from tests.redis_server import redis_server
 from tests.unit.helpers import tone, wav_bytes
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "memory", "redis"])

@@ -15,13 +15,6 @@ from orchestrator.cli import app
 from orchestrator.cli.monitor import follow_jsonl
 from orchestrator.events import DialogReply, ErrorEvent, Event, TurnEnded, TurnStarted
 from orchestrator.sessions.redis_store import RedisEventStream, RedisSessionStore
-from tests.redis_server import redis_server
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 def a_turn(sid: str, turn: int, text: str, state: str) -> list[Event]:

@@ -23,11 +23,6 @@ from tests.redis_server import redis_server
 HOSTILE = ["", "../etc", "a/b", "a\x00b", "x" * 65, "ünï", " lead", "-dash", "a.b", None, 7]
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionStore]:
