@@ -17,7 +17,7 @@ from typing import Any, get_args
 
 import pandas as pd
 
-from orchestrator.errors import InputError
+from orchestrator.errors import InputError, SessionNotFoundError
 from orchestrator.events import (
     AudioReceived,
     DialogReply,
@@ -30,7 +30,7 @@ from orchestrator.events import (
     TurnEnded,
     TurnStarted,
 )
-from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file, validate_session_id
+from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file
 from orchestrator.trace import read_jsonl
 
 __all__ = [
@@ -140,9 +140,9 @@ def log_files(logs_dir: Path, session: str | None = None) -> list[Path]:
 
 
 def iter_events(logs_dir: Path, flt: LogFilter) -> Iterator[Event]:
-    """Every kept event, all sessions merged in wall-clock order."""
-    if flt.session is not None:
-        validate_session_id(flt.session)
+    """Every kept event, all sessions merged in wall-clock order; a named session must have a log."""
+    if flt.session is not None and not session_file(logs_dir, flt.session, ".jsonl").exists():
+        raise SessionNotFoundError(f"no log for session {flt.session!r} under {logs_dir}")
     if flt.stage is not None and flt.stage not in STAGES:
         raise LogQueryError(f"unknown stage {flt.stage!r}: choose one of {', '.join(STAGES)}")
     if flt.level is not None and flt.level not in LEVELS:

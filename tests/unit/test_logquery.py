@@ -197,3 +197,14 @@ def test_a_line_torn_by_a_killed_writer_does_not_swallow_the_next_event(tmp_path
         sink.close()
     assert [e.type for e in read_jsonl(path)] == ["audio_received", "turn_started"]
     assert path.read_text().count("\n") == 3  # the torn fragment keeps a line of its own
+
+
+def test_a_session_without_a_log_is_not_found(tmp_path, monkeypatch):
+    from orchestrator.errors import SessionNotFoundError
+
+    with pytest.raises(SessionNotFoundError, match="no log for session 'q-none'"):
+        list(iter_events(tmp_path, LogFilter(session="q-none")))
+    monkeypatch.setenv("VOICEBOT_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["orchestrator-log", "--session", "q-none", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["category"] == "session_not_found"
