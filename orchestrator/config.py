@@ -123,9 +123,14 @@ class Settings(BaseSettings):
         """Directory holding reply audio written by the CLI and app."""
         return self.home / "audio"
 
+    @property
+    def audit_dir(self) -> Path:
+        """Directory holding one hash-chained, append-only audit log per session."""
+        return self.home / "audit"
+
     def ensure_dirs(self) -> None:
         """Create every runtime directory (idempotent)."""
-        for path in (self.sessions_dir, self.logs_dir, self.models_dir, self.audio_dir):
+        for path in (self.sessions_dir, self.logs_dir, self.models_dir, self.audio_dir, self.audit_dir):
             path.mkdir(parents=True, exist_ok=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from orchestrator.audit import AuditSink
 from orchestrator.config import Settings
 from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
 from orchestrator.logs import configure_logging
@@ -67,8 +68,8 @@ def default_store(settings: Settings) -> SessionStore:
 
 
 def default_tracer(settings: Settings, *, live: bool = True, store: SessionStore | None = None) -> Tracer:
-    """JSONL log per session, the in-process bus when ``live``, and Redis Streams with a Redis store."""
-    sinks: list[Any] = [JsonlSink(settings.logs_dir)]
+    """JSONL log and audit chain per session, the in-process bus when ``live``, Redis Streams with Redis."""
+    sinks: list[Any] = [JsonlSink(settings.logs_dir), AuditSink(settings.audit_dir)]
     if live:
         sinks.append(BUS)
     if isinstance(store, RedisSessionStore):

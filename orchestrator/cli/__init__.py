@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
 from orchestrator.cli.intents import eval_intents
 from orchestrator.cli.logs import orchestrator_log
@@ -31,6 +32,7 @@ app.command("monitor-session")(monitor_session)
 app.command("orchestrator-log")(orchestrator_log)
 app.command("replay-session")(replay_session)
 app.add_typer(sessions_app, name="sessions")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

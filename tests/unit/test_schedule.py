@@ -103,12 +103,14 @@ def test_the_schedule_sums_to_principal_plus_interest_to_the_cent(loan):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.integers(min_value=1_000_00, max_value=1_000_000_00).map(lambda c: D(c) / 100),
+    st.integers(min_value=5_000_00, max_value=1_000_000_00).map(lambda c: D(c) / 100),
     st.integers(min_value=0, max_value=2_500).map(lambda bp: D(bp) / 100),
     st.integers(min_value=6, max_value=360),
 )
 def test_the_apr_of_the_schedules_own_payments_is_the_nominal_rate(principal, rate, months):
-    # From $1,000 up, the cent rounding of the payments cannot move the APR by 0.005 points.
+    # Monthly interest rounding moves the APR by up to about 12/principal points: from $5,000 up,
+    # that stays under the half hundredth that would change the 2-place APR ($1,000 over 6 months
+    # at 1.66% gives 1.65%).
     frame = schedule_or_skip(principal, rate, months)
     payment, last = frame["payment"].iloc[0], frame["payment"].iloc[-1]
     streams = [PaymentStream(payment, months - 1, 1), PaymentStream(last, 1, months)]
