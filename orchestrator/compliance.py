@@ -27,6 +27,28 @@ DISCLOSURE_MARKERS = ("virtual assistant", "recorded")
 CARD_MASK = "[CARD]"
 SSN_MASK = "[SSN]"
 ACCOUNT_MASK = "[ACCOUNT]"
+CVV_MASK = "[CVV]"
+IBAN_MASK = "[IBAN]"
+PHONE_MASK = "[PHONE]"
+EMAIL_MASK = "[EMAIL]"
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)"
+# Card digits read out one by one ("four one one one ..."), possibly mixed with digits.
+_SPOKEN_RUN_RE = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{12,22}}\b")
+_CVV_RE = re.compile(
+    rf"(?i)\b(cvv2?|cvc2?|cid|security code|card verification(?: code| value)?|three digit code)"
+    rf"(\s*(?:number|code)?\s*(?:is|was|:|=)?\s*)((?:\d|{_DIGIT_WORD}[\s,-]*){{3,4}})"
+)
+_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
+_PHONE_RE = re.compile(
+    r"(?<![\w.,$])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}(?![\w.,]?\d)"
+    r"|(?<![\w.,$])\+\d{1,3}(?:[ .-]?\d){7,12}(?![\w.,]?\d)"
+)
+_EMAIL_RE = re.compile(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
 
 # A run of 13 or more digits, optionally grouped by single spaces or dashes; the
 # card inside it (13-19 digits, Luhn-valid) is found by _mask_card.
@@ -89,14 +111,44 @@ def contains_card_number(text: str) -> bool:
     return bool(text) and any(_card_span(m.group(0)) is not None for m in _CARD_RE.finditer(text))
 
 
+def _spoken_card(match: re.Match[str]) -> str:
+    run = match.group(0)
+    tokens = re.split(r"[\s,.-]+", run.lower())
+    digits = "".join(_DIGIT_WORDS.get(t, t) for t in tokens)
+    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+        return CARD_MASK
+    # Find a Luhn-valid card inside a longer read-out (a card followed by its expiry, say).
+    for length in range(min(19, len(tokens)), 12, -1):
+        for start in range(0, len(tokens) - length + 1):
+            window = "".join(_DIGIT_WORDS.get(t, t) for t in tokens[start : start + length])
+            if _luhn_ok(window):
+                before = " ".join(tokens[:start])
+                after = " ".join(tokens[start + length :])
+                return " ".join(p for p in (before, CARD_MASK, after) if p)
+    return run
+
+
+def _iban(match: re.Match[str]) -> str:
+    raw = match.group(0).replace(" ", "")
+    rearranged = raw[4:] + raw[:4]
+    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    return IBAN_MASK if len(raw) >= 15 and int(number) % 97 == 1 else match.group(0)
+
+
 def redact(text: str) -> str:
-    """Return ``text`` with card numbers, SSNs and account numbers masked."""
+    """Return ``text`` with card numbers (written or read out), CVVs, SSNs, IBANs, account
+    numbers, phone numbers and email addresses masked."""
     if not text:
         return text
-    out = _CARD_RE.sub(_mask_card, text)
+    out = _EMAIL_RE.sub(EMAIL_MASK, text)
+    out = _CVV_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{CVV_MASK}", out)
+    out = _SPOKEN_RUN_RE.sub(_spoken_card, out)
+    out = _IBAN_RE.sub(_iban, out)
+    out = _CARD_RE.sub(_mask_card, out)
     out = _SSN_RE.sub(SSN_MASK, out)
     out = _SSN_SPOKEN_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{SSN_MASK}", out)
     out = _ACCOUNT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{ACCOUNT_MASK}", out)
+    out = _PHONE_RE.sub(PHONE_MASK, out)
     return out
 
 

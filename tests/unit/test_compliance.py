@@ -93,12 +93,14 @@ def test_an_account_number_introduced_by_the_word_account_is_masked(text, expect
         "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent",
         "$1,000,000,000,000",
         "the monthly payment is $489.15",
-        "call 555-123-4567",
         "date 2024-01-01",
+        "a $1,995.91 payment and a total of 718524.53",
+        "I was born in 1985 and I have 2 kids",
+        "reference 20241124",
         "pi is 3.14159265358979",
     ],
 )
-def test_amounts_rates_dates_and_phone_numbers_are_untouched(text):
+def test_amounts_rates_and_dates_are_untouched(text):
     assert redact(text) == text
 
 
@@ -167,3 +169,38 @@ def test_redact_event_returns_the_same_event_when_nothing_needs_masking():
     event = TurnStarted(session_id="s-1", turn=1, input_kind="text", backends={"stt": "fake"})
 
     assert redact_event(event) is event
+
+
+
+# -- what callers really say (issue 6) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("transcript", "leak", "mask"),
+    [
+        ("my card is four one one one one one one one one one one one one one one one, expiring oh five",
+         "one one one one", CARD_MASK),
+        ("it's five five five five, five five five five, five five five five, four four four four", "five five",
+         CARD_MASK),
+        ("Card number 4111 1111 1111 1111 and the CVV is 123.", "123", "[CVV]"),
+        ("the security code is seven three one", "seven three one", "[CVV]"),
+        ("My IBAN is GB82 WEST 1234 5698 7654 32.", "5698", "[IBAN]"),
+        ("You can call me back on (555) 123-4567.", "123-4567", "[PHONE]"),
+        ("my mobile is +44 20 7946 0958", "7946", "[PHONE]"),
+        ("send it to jane.doe@example.com please", "jane.doe", "[EMAIL]"),
+    ],
+)
+def test_realistic_transcripts_are_redacted(transcript, leak, mask):
+    redacted = redact(transcript)
+    assert leak not in redacted
+    assert mask in redacted
+
+
+def test_a_read_out_number_that_is_not_a_card_is_kept():
+    # Sixteen spoken digits failing Luhn: a reference number, not a card.
+    text = "my reference is one two three four five six seven eight one two three four five six seven eight"
+    assert redact(text) == text
+
+
+def test_an_iban_with_a_wrong_check_digit_is_kept():
+    assert redact("GB00 WEST 1234 5698 7654 32") == "GB00 WEST 1234 5698 7654 32"
