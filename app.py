@@ -11,13 +11,16 @@ import sys
 from pathlib import Path
 
 import chainlit as cl
+import chainlit.server as chainlit_server
 
 from orchestrator.config import get_settings
 from orchestrator.errors import ConfigError, VoicebotError
+from orchestrator.metrics import MetricsSink
 from orchestrator.runtime import BUS, build_pipeline
 from orchestrator.scenarios import ScenarioError, TurnRun
 from orchestrator.scenarios.record import save_session_as_scenario
 from orchestrator.ui import ChatSession, StepView, TurnOutcome
+from orchestrator.ui.metrics_route import install_metrics_route
 from orchestrator.ui.offline import install as keep_page_offline
 from orchestrator.ui.replay_view import recent_sessions, replay_views
 from orchestrator.ui.scenarios import (
@@ -37,6 +40,9 @@ except ConfigError as exc:
     print(f"voicebot: cannot start: {exc.message}", file=sys.stderr)
     raise SystemExit(2) from None
 LIBRARY = ScenarioLibrary()
+METRICS = MetricsSink()
+PIPELINE.tracer.add_sink(METRICS)
+install_metrics_route(chainlit_server.app, METRICS)
 
 
 def _chat() -> ChatSession:

@@ -8,6 +8,7 @@ from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
 from orchestrator.cli.intents import eval_intents
 from orchestrator.cli.logs import orchestrator_log
+from orchestrator.cli.metrics import metrics_app
 from orchestrator.cli.monitor import monitor_session
 from orchestrator.cli.replay import replay_session
 from orchestrator.cli.scenario import run_scenario_command
@@ -33,6 +34,7 @@ app.command("orchestrator-log")(orchestrator_log)
 app.command("replay-session")(replay_session)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(audit_app, name="audit")
+app.add_typer(metrics_app, name="metrics")
 
 
 def main() -> None:

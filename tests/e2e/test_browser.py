@@ -507,3 +507,17 @@ def test_f_a_live_session_is_saved_as_a_scenario_and_replayed(tab: Tab) -> None:
     expect(assistant_message(page, "Replay of session")).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(page.locator(ASSISTANT_MESSAGE).filter(has_text="Just to confirm")).to_have_count(2, timeout=UI_TIMEOUT_MS)
     expect(step_button(page, "Dialog")).to_have_count(2)
+
+
+def test_g_the_app_serves_prometheus_metrics_for_the_turns_it_ran(tab: Tab) -> None:
+    page = tab.page
+    tab.open_chat()
+    tab.send_text("hello")
+    expect(assistant_message(page, "How can I help?")).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    with urllib.request.urlopen(tab.server.url + "/metrics", timeout=30) as response:
+        body = response.read().decode()
+        assert response.headers["Content-Type"].startswith("text/plain")
+    ok_turns = 'voicebot_turns_total{input_kind="text",outcome="ok"}'
+    turns = [line for line in body.splitlines() if line.startswith(ok_turns)]
+    assert turns and float(turns[0].split()[-1]) >= 1
+    assert 'voicebot_stage_latency_seconds_bucket{le="0.005",stage="dialog"}' in body
