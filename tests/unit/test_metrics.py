@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import Settings
+from orchestrator.errors import EmptyTextError
 from orchestrator.metrics import MetricsSink, registry_from_logs, render
 from orchestrator.ui.metrics_route import install_metrics_route
 from tests.conftest import REPO_ROOT, make_pipeline
@@ -43,7 +44,7 @@ def run_calls(settings: Settings, sink: MetricsSink | None = None) -> None:
                                "m-3": ["I'd like a loan"]}.items():
                 for text in texts:
                     await pipeline.run_turn(sid, text=text)
-            with pytest.raises(Exception):
+            with pytest.raises(EmptyTextError):
                 await pipeline.run_turn("m-3", text="  ")
         finally:
             pipeline.store.close()
