@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     store: str = "sqlite"
     # Where the browser's "Save as scenario" writes (default: scenarios/recorded in the checkout).
     recorded_scenarios_dir: Path | None = None
+    # OpenTelemetry export of the events as spans: off, console or otlp (to OTEL_ENDPOINT).
+    otel: str = "off"
+    otel_endpoint: str | None = None
     # Keep each audio turn's input (16 kHz mono WAV) so a replay can re-run the same audio.
     record_audio: bool = True
     # Say the AI-and-recording disclosure at the start of each session's first reply.

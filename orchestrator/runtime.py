@@ -13,6 +13,7 @@ from orchestrator.audit import AuditSink
 from orchestrator.config import Settings
 from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
 from orchestrator.logs import configure_logging
+from orchestrator.otel import make_otel_sink
 from orchestrator.pipeline import Pipeline
 from orchestrator.sessions.base import SessionStore
 from orchestrator.sessions.factory import open_store
@@ -74,6 +75,9 @@ def default_tracer(settings: Settings, *, live: bool = True, store: SessionStore
         sinks.append(BUS)
     if isinstance(store, RedisSessionStore):
         sinks.append(RedisEventStream(store.client))
+    otel = make_otel_sink(settings.otel, settings.otel_endpoint)
+    if otel is not None:
+        sinks.append(otel)
     return Tracer(sinks)
 
 
