@@ -16,6 +16,7 @@ import chainlit.server as chainlit_server
 from orchestrator.config import get_settings
 from orchestrator.errors import ConfigError, VoicebotError
 from orchestrator.metrics import MetricsSink
+from orchestrator.report import session_waterfall
 from orchestrator.runtime import BUS, build_pipeline
 from orchestrator.scenarios import ScenarioError, TurnRun
 from orchestrator.scenarios.record import save_session_as_scenario
@@ -73,6 +74,7 @@ async def _render(outcome: TurnOutcome) -> None:
     actions = [
         cl.Action(name="save_scenario", payload={"session": sid}, label="💾 Save as scenario"),
         cl.Action(name="replay_session", payload={"session": sid}, label="⏪ Replay this session"),
+        cl.Action(name="waterfall", payload={"session": sid}, label="📊 Latency waterfall"),
     ]
     await cl.Message(content=outcome.reply or "", elements=elements, actions=actions, author="VoiceBot").send()
     if outcome.schedule is not None:
@@ -147,6 +149,21 @@ async def on_save_scenario(action: cl.Action) -> None:
         return
     await cl.Message(content=f"💾 Saved as scenario `{path.name}` in `{path.parent}`. "
                              f"Run it with `voicebot run-scenario {path}`.", author="VoiceBot").send()
+
+
+@cl.action_callback("waterfall")
+async def on_waterfall(action: cl.Action) -> None:
+    sid = str((action.payload or {}).get("session", ""))
+    try:
+        png = await asyncio.to_thread(session_waterfall, PIPELINE.settings.logs_dir, sid)
+    except VoicebotError as exc:
+        await cl.Message(content=f"⚠️ {exc.message}", author="VoiceBot").send()
+        return
+    if png is None:
+        await cl.Message(content="No finished turn yet.", author="VoiceBot").send()
+        return
+    image = cl.Image(name="latency_waterfall", content=png, mime="image/png", display="inline")
+    await cl.Message(content="📊 Latency waterfall of this session", elements=[image], author="VoiceBot").send()
 
 
 @cl.action_callback("list_replays")

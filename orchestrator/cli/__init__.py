@@ -11,6 +11,7 @@ from orchestrator.cli.logs import orchestrator_log
 from orchestrator.cli.metrics import metrics_app
 from orchestrator.cli.monitor import monitor_session
 from orchestrator.cli.replay import replay_session
+from orchestrator.cli.report import report
 from orchestrator.cli.scenario import run_scenario_command
 from orchestrator.cli.sessions import sessions_app
 from orchestrator.cli.turn import turn
@@ -35,6 +36,7 @@ app.command("replay-session")(replay_session)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(audit_app, name="audit")
 app.add_typer(metrics_app, name="metrics")
+app.command("report")(report)
 
 
 def main() -> None:

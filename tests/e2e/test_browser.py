@@ -521,3 +521,9 @@ def test_g_the_app_serves_prometheus_metrics_for_the_turns_it_ran(tab: Tab) -> N
     turns = [line for line in body.splitlines() if line.startswith(ok_turns)]
     assert turns and float(turns[0].split()[-1]) >= 1
     assert 'voicebot_stage_latency_seconds_bucket{le="0.005",stage="dialog"}' in body
+
+    # The session's latency waterfall, as an image.
+    page.get_by_role("button", name="📊 Latency waterfall").last.click()
+    chart = assistant_message(page, "Latency waterfall of this session").locator('img[alt="latency_waterfall"]')
+    expect(chart).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=chart.element_handle())
