@@ -13,6 +13,7 @@ from pathlib import Path
 import chainlit as cl
 import chainlit.server as chainlit_server
 
+from orchestrator.compliance import CONSENT_DECLINED, CONSENT_THANKS
 from orchestrator.config import get_settings
 from orchestrator.errors import ConfigError, VoicebotError
 from orchestrator.metrics import MetricsSink
@@ -128,6 +129,7 @@ async def on_chat_start() -> None:
     starters = LIBRARY.names(tag="starter")
     actions = _scenario_actions(starters) + _scenario_actions(starters, audio=True)
     actions.append(cl.Action(name="list_replays", payload={}, label="⏪ Replay a session"))
+    actions.append(cl.Action(name="consent", payload={"agree": True}, label="✅ I agree to voice recording"))
     await cl.Message(content=chat.welcome, actions=actions, author="VoiceBot").send()
 
 
@@ -164,6 +166,13 @@ async def on_waterfall(action: cl.Action) -> None:
         return
     image = cl.Image(name="latency_waterfall", content=png, mime="image/png", display="inline")
     await cl.Message(content="📊 Latency waterfall of this session", elements=[image], author="VoiceBot").send()
+
+
+@cl.action_callback("consent")
+async def on_consent(action: cl.Action) -> None:
+    agree = bool((action.payload or {}).get("agree"))
+    await PIPELINE.set_consent(_chat().session_id, agree)
+    await cl.Message(content=CONSENT_THANKS if agree else CONSENT_DECLINED, author="VoiceBot").send()
 
 
 @cl.action_callback("list_replays")

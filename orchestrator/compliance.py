@@ -13,13 +13,54 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["AI_DISCLOSURE", "DISCLOSURE_MARKERS", "contains_card_number", "redact", "redact_event", "redact_value"]
+__all__ = [
+    "AI_DISCLOSURE",
+    "CONSENT_DECLINED",
+    "CONSENT_THANKS",
+    "DISCLOSURE_MARKERS",
+    "consent_in",
+    "contains_card_number",
+    "is_consent_answer",
+    "redact",
+    "redact_event",
+    "redact_value",
+]
 
 # Opens every session, whatever the dialog backend (the pipeline prefixes it to the first reply).
 AI_DISCLOSURE = (
     "You are speaking with the bank's virtual assistant, an automated AI system. "
-    "This call is recorded for quality and compliance."
+    "This call is recorded for quality and compliance. "
+    "Say I agree if we may also keep recordings of your voice."
 )
+CONSENT_THANKS = "Thank you. We will keep recordings of your voice for quality and compliance."
+CONSENT_DECLINED = "Understood. We will not keep recordings of your voice."
+
+_CONSENT_RE = re.compile(
+    r"(?i)\b(?:i (?:do )?(?:agree|consent)|you (?:can|may) (?:record|keep)"
+    r"|(?:yes,? )?(?:go ahead and )?record (?:it|me))\b"
+)
+_DECLINE_RE = re.compile(
+    r"(?i)\b(?:i (?:do not|don'?t) (?:agree|consent)|(?:do not|don'?t) (?:record|keep)|no recordings?)\b"
+)
+_CONSENT_ONLY_RE = re.compile(
+    r"(?i)^\W*(?:(?:yes|ok(?:ay)?|sure|fine|no|nope)\W+)?(?:i (?:do )?(?:agree|consent)|i (?:do not|don'?t) "
+    r"(?:agree|consent)|you (?:can|may) (?:record|keep)(?: (?:it|me|my voice))?|(?:do not|don'?t) (?:record|keep)"
+    r"(?: (?:it|me|my voice))?|no recordings?)(?:\W+(?:thanks|thank you|please))?\W*$"
+)
+
+
+def consent_in(text: str) -> bool | None:
+    """True if ``text`` gives consent to keep the caller's voice, False if it refuses, else None."""
+    if _DECLINE_RE.search(text):
+        return False
+    if _CONSENT_RE.search(text):
+        return True
+    return None
+
+
+def is_consent_answer(text: str) -> bool:
+    """The whole utterance is only an answer to the recording question ("I agree", "don't record me")."""
+    return bool(_CONSENT_ONLY_RE.match(text))
 
 # Words that show the disclosure was said (what a check looks for in a reply).
 DISCLOSURE_MARKERS = ("virtual assistant", "recorded")
@@ -43,6 +84,9 @@ _CVV_RE = re.compile(
     rf"(?i)\b(cvv2?|cvc2?|cid|security code|card verification(?: code| value)?|three digit code)"
     rf"(\s*(?:number|code)?\s*(?:is|was|:|=)?\s*)((?:\d|{_DIGIT_WORD}[\s,-]*){{3,4}})"
 )
+# After the word "card", a long digit run is masked even when it fails Luhn: speech recognition
+# drops or mishears digits ("four" heard as "for"), and a wrong card number is still a card number.
+_CARD_CONTEXT_RE = re.compile(r"(?i)(\bcard\b(?:\s+(?:number|no\.?|#))?[^.\d]{0,40}?)((?:\d[ -]?){11,18}\d)(?![\d])")
 _IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 _PHONE_RE = re.compile(
     r"(?<![\w.,$])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}(?![\w.,]?\d)"
@@ -145,6 +189,7 @@ def redact(text: str) -> str:
     out = _SPOKEN_RUN_RE.sub(_spoken_card, out)
     out = _IBAN_RE.sub(_iban, out)
     out = _CARD_RE.sub(_mask_card, out)
+    out = _CARD_CONTEXT_RE.sub(lambda m: f"{m.group(1)}{CARD_MASK}", out)
     out = _SSN_RE.sub(SSN_MASK, out)
     out = _SSN_SPOKEN_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{SSN_MASK}", out)
     out = _ACCOUNT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{ACCOUNT_MASK}", out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     otel_endpoint: str | None = None
     # Keep each audio turn's input (16 kHz mono WAV) so a replay can re-run the same audio.
     record_audio: bool = True
+    # Whose voice may be kept: off (nobody), consented (after the caller says "I agree"), all.
+    audio_retention: Literal["off", "consented", "all"] = "consented"
+    # Kept caller audio older than this is deleted by `voicebot sessions purge-audio`.
+    audio_retention_days: float = Field(default=30.0, gt=0)
     # Say the AI-and-recording disclosure at the start of each session's first reply.
     disclosure: bool = True
 

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 
 from orchestrator import audio as audio_mod
-from orchestrator.compliance import AI_DISCLOSURE, redact
+from orchestrator.compliance import (
+    AI_DISCLOSURE,
+    CONSENT_DECLINED,
+    CONSENT_THANKS,
+    consent_in,
+    is_consent_answer,
+    redact,
+)
 from orchestrator.config import Settings
 from orchestrator.errors import (
     BackendError,
@@ -43,7 +50,7 @@ from orchestrator.events import (
     TurnStarted,
 )
 from orchestrator.fsutil import atomic_write_bytes
-from orchestrator.llm.base import DialogBackend
+from orchestrator.llm.base import DialogBackend, DialogTurn
 from orchestrator.nlu.spoken import speakable
 from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
 from orchestrator.sessions.ids import session_file, validate_session_id
@@ -196,7 +203,7 @@ class Pipeline:
             confidence: float | None = None
             if audio is not None:
                 stage = "audio"
-                samples = await self._decode(audio, trace, timings)
+                samples = await self._decode(audio, trace, timings, record=self._may_record(state))
                 stage = "stt"
                 transcript, confidence = await self._transcribe(samples, trace, timings)
                 user_text = transcript
@@ -288,8 +295,26 @@ class Pipeline:
 
     # -- stages -----------------------------------------------------------
 
+    def _may_record(self, state: SessionState) -> bool:
+        """Keep this caller's voice? Only with the setting on and, by default, their consent given earlier."""
+        retention = self.settings.audio_retention
+        if not self.settings.record_audio or retention == "off":
+            return False
+        return retention == "all" or state.voice_consent is True
+
+    async def set_consent(self, session_id: str, consent: bool) -> None:
+        """Record the caller's answer about keeping their voice (e.g. from a button in the browser)."""
+        sid = validate_session_id(session_id)
+        lock = self._session_locks.get(sid)
+        if lock is None:
+            lock = self._session_locks[sid] = asyncio.Lock()
+        async with lock:
+            state = await asyncio.to_thread(self.store.load, sid) or SessionState(session_id=sid)
+            state.voice_consent = consent
+            await asyncio.to_thread(self.store.save, state)
+
     async def _decode(
-        self, audio: bytes | Path | AudioInput, trace: _TurnTrace, timings: dict[str, float]
+        self, audio: bytes | Path | AudioInput, trace: _TurnTrace, timings: dict[str, float], *, record: bool
     ) -> np.ndarray:
         start = time.perf_counter()
         s = self.settings
@@ -304,7 +329,7 @@ class Pipeline:
 
         decoded, speech = await asyncio.to_thread(work)
         timings["audio"] = _ms(start)
-        recording = await asyncio.to_thread(self._record, trace, decoded.samples) if s.record_audio else None
+        recording = await asyncio.to_thread(self._record, trace, decoded.samples) if record else None
         trace.emit(
             AudioReceived,
             duration_s=round(decoded.duration_s, 3),
@@ -345,7 +370,20 @@ class Pipeline:
     ) -> Any:
         start = time.perf_counter()
         clean = redact(user_text)
-        dialog_turn = await asyncio.to_thread(self.dialog.reply, clean, dict(state.dialog))
+        consent = consent_in(clean)
+        if consent is not None:
+            state.voice_consent = consent
+        if consent is not None and is_consent_answer(clean):
+            # An answer to the recording question is the pipeline's business, not the dialog's.
+            dialog_turn = DialogTurn(
+                text=CONSENT_THANKS if consent else CONSENT_DECLINED,
+                intent="consent",
+                slots=dict(state.dialog.get("loan", {})),
+                state=str(state.dialog.get("state", "start")),
+                memory=dict(state.dialog),
+            )
+        else:
+            dialog_turn = await asyncio.to_thread(self.dialog.reply, clean, dict(state.dialog))
         if self.settings.disclosure and not state.dialog.get("disclosed"):
             # Regulators want the AI-and-recording notice before anything else is said.
             dialog_turn = dataclasses.replace(

@@ -32,13 +32,17 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh VOICEBOT_HOME for this test (also exported for subprocesses)."""
     path = tmp_path / "voicebot-home"
     monkeypatch.setenv("VOICEBOT_HOME", str(path))
+    # Keep every caller's audio so replay and purge tests have some; consent has its own tests.
+    monkeypatch.setenv("VOICEBOT_AUDIO_RETENTION", "all")
     return path
 
 
 @pytest.fixture
 def fake_settings(home: Path) -> Settings:
     """Settings that select the scripted fake backends."""
-    settings = Settings(home=home, stt="fake", tts="fake", llm="rules", intent_classifier="keywords")
+    settings = Settings(
+        home=home, stt="fake", tts="fake", llm="rules", intent_classifier="keywords", audio_retention="all"
+    )
     settings.ensure_dirs()
     return settings
 

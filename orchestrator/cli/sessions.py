@@ -177,3 +177,18 @@ def to_scenario_command(
         print_json({"session_id": session_id, "path": str(path)})
     else:
         Console().print(f"saved {session_id} as {path}", markup=False)
+
+
+@sessions_app.command("purge-audio")
+def purge_audio_command(as_json: JsonOption = False) -> None:
+    """Delete kept caller audio past VOICEBOT_AUDIO_RETENTION_DAYS (all of it when retention is off)."""
+    from orchestrator.sessions.admin import purge_recordings
+
+    settings = load_settings(as_json=as_json)
+    removed = purge_recordings(settings)
+    if as_json:
+        print_json({"retention": settings.audio_retention, "days": settings.audio_retention_days,
+                    "deleted": removed})
+    else:
+        Console().print(f"deleted {len(removed)} recording(s) (retention {settings.audio_retention}, "
+                        f"{settings.audio_retention_days:g} days)", markup=False)

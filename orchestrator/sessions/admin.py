@@ -21,6 +21,7 @@ __all__ = [
     "list_sessions",
     "load_or_fail",
     "orphan_logs",
+    "purge_recordings",
     "purge_session",
     "recordings",
     "session_files",
@@ -144,3 +145,19 @@ def orphan_logs(settings: Settings, store: SessionStore, older_than: datetime | 
         if older_than is None or datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
             found.append(path.stem)
     return sorted(found)
+
+
+def purge_recordings(settings: Settings, now: datetime | None = None) -> list[str]:
+    """Delete kept caller audio past ``VOICEBOT_AUDIO_RETENTION_DAYS`` (all of it when retention is off)."""
+    folder = settings.audio_dir
+    if not folder.is_dir():
+        return []
+    now = now or datetime.now(UTC)
+    cutoff = now.timestamp() - settings.audio_retention_days * 86_400
+    removed = []
+    for path in sorted(folder.glob("*-caller.wav")):
+        if settings.audio_retention == "off" or path.stat().st_mtime < cutoff:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path.name)
+    return removed

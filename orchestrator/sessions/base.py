@@ -36,6 +36,8 @@ class SessionState(BaseModel):
     turns: int = 0
     dialog: dict[str, Any] = Field(default_factory=dict)
     history: list[HistoryEntry] = Field(default_factory=list)
+    # The caller's answer to "may we keep recordings of your voice?" (None: not asked or not answered).
+    voice_consent: bool | None = None
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
 

@@ -204,3 +204,11 @@ def test_a_read_out_number_that_is_not_a_card_is_kept():
 
 def test_an_iban_with_a_wrong_check_digit_is_kept():
     assert redact("GB00 WEST 1234 5698 7654 32") == "GB00 WEST 1234 5698 7654 32"
+
+
+def test_a_misheard_card_after_the_word_card_is_masked_even_without_luhn():
+    # Whisper heard the leading "four" as "for": fifteen ones fail Luhn but are still a card number.
+    assert redact("My card number is for 1111 1111 1111 111, it was stolen") == (
+        "My card number is for [CARD], it was stolen"
+    )
+    assert redact("card ending 1234") == "card ending 1234"  # the last four digits are not a card
