@@ -54,6 +54,8 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))
     tts = load_tts(settings, settings.tts)
     llm_key = ("llm", settings.llm) + ((settings.fake_replies,) if settings.llm == "fake" else ())
+    if settings.llm == "rules":
+        llm_key += (settings.intent_classifier,)  # the rules dialog carries its intent classifier
     dialog = _cached(llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
     return stt, tts, dialog
 
