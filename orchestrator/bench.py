@@ -80,16 +80,14 @@ def _speak_wav(voice: TTS, text: str) -> bytes:
     return encode_wav(np.concatenate([pad, samples, pad]), voice.sample_rate)
 
 
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-
-
 async def _scenario_turns_per_s(pipeline: Pipeline) -> dict[str, Any] | None:
     """Turns per second of the scenario runner over the shipped text-only scenarios (None if absent)."""
     from orchestrator.scenarios import find_scenarios, load_scenario, run_scenario
+    from orchestrator.scenarios.loader import SHIPPED_DIR
 
-    if not SCENARIOS_DIR.is_dir():
+    if not SHIPPED_DIR.is_dir():
         return None
-    loaded = [load_scenario(p) for p in find_scenarios([SCENARIOS_DIR])]
+    loaded = [load_scenario(p) for p in find_scenarios([SHIPPED_DIR])]
     text_only = [
         s for s in loaded if not s.scenario.needs_audio and not s.scenario.settings.model_dump(exclude_none=True)
     ]

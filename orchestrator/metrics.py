@@ -47,7 +47,8 @@ class MetricsSink:
                                  "Share of finished sessions that ended without a handoff.", registry=r)
         self._lock = threading.Lock()
         self._kinds: dict[tuple[str, int], str] = {}
-        self._finished: dict[str, str] = {}  # session -> "handoff" | "contained"
+        self._finished: set[str] = set()  # sessions already counted as handed over or contained
+        self._handed = self._kept = 0
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -69,11 +70,14 @@ class MetricsSink:
         elif isinstance(event, DialogReply):
             self.intents.labels(event.intent).inc()
             if event.state in (_HANDOFF_STATE, _ENDED_STATE) and event.session_id not in self._finished:
-                outcome = "handoff" if event.state == _HANDOFF_STATE else "contained"
-                self._finished[event.session_id] = outcome
-                (self.handoffs if outcome == "handoff" else self.contained).inc()
-                handed = sum(1 for o in self._finished.values() if o == "handoff")
-                self.containment.set(1.0 - handed / len(self._finished))
+                self._finished.add(event.session_id)
+                if event.state == _HANDOFF_STATE:
+                    self._handed += 1
+                    self.handoffs.inc()
+                else:
+                    self._kept += 1
+                    self.contained.inc()
+                self.containment.set(self._kept / (self._kept + self._handed))
 
     def feed(self, events: Iterable[Event]) -> MetricsSink:
         """Observe many events (e.g. from logs); returns self."""

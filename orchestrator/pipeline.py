@@ -178,11 +178,15 @@ class Pipeline:
         sid = validate_session_id(session_id)
         if (text is None) == (audio is None):
             raise ValueError("run_turn takes exactly one of text= or audio=")
+        async with self._lock_for(sid):
+            return await self._run_locked(sid, text, audio, on_audio_chunk)
+
+    def _lock_for(self, sid: str) -> asyncio.Lock:
+        """The session's lock (one per session while anything holds it)."""
         lock = self._session_locks.get(sid)
         if lock is None:
             lock = self._session_locks[sid] = asyncio.Lock()
-        async with lock:
-            return await self._run_locked(sid, text, audio, on_audio_chunk)
+        return lock
 
     async def _run_locked(
         self,
@@ -305,10 +309,7 @@ class Pipeline:
     async def set_consent(self, session_id: str, consent: bool) -> None:
         """Record the caller's answer about keeping their voice (e.g. from a button in the browser)."""
         sid = validate_session_id(session_id)
-        lock = self._session_locks.get(sid)
-        if lock is None:
-            lock = self._session_locks[sid] = asyncio.Lock()
-        async with lock:
+        async with self._lock_for(sid):
             state = await asyncio.to_thread(self.store.load, sid) or SessionState(session_id=sid)
             state.voice_consent = consent
             await asyncio.to_thread(self.store.save, state)
@@ -374,12 +375,14 @@ class Pipeline:
         if consent is not None:
             state.voice_consent = consent
         if consent is not None and is_consent_answer(clean):
-            # An answer to the recording question is the pipeline's business, not the dialog's.
+            # An answer to the recording question is the pipeline's business, not the dialog's:
+            # the dialog's slots and state stay as its last reply left them.
+            last = state.history[-1] if state.history else None
             dialog_turn = DialogTurn(
                 text=CONSENT_THANKS if consent else CONSENT_DECLINED,
                 intent="consent",
-                slots=dict(state.dialog.get("loan", {})),
-                state=str(state.dialog.get("state", "start")),
+                slots=dict(last.slots) if last else {},
+                state=(last.state or "start") if last else "start",
                 memory=dict(state.dialog),
             )
         else:

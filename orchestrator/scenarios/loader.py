@@ -20,8 +20,18 @@ from pydantic import ValidationError
 from orchestrator.errors import InputError
 from orchestrator.scenarios.model import Scenario
 
-__all__ = ["LoadedScenario", "ScenarioError", "find_scenarios", "load_scenario", "load_scenarios", "resolve_audio"]
+__all__ = [
+    "SHIPPED_DIR",
+    "LoadedScenario",
+    "ScenarioError",
+    "find_scenarios",
+    "load_scenario",
+    "load_scenarios",
+    "resolve_audio",
+]
 
+# The scenarios that ship with the checkout (next to the orchestrator package).
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_BYTES = 1_000_000
 # Nodes after alias expansion: far above any real scenario, far below an alias bomb.
 MAX_NODES = 100_000

@@ -33,6 +33,7 @@ from orchestrator.scenarios.checks import (
 )
 from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
 from orchestrator.scenarios.model import Turn
+from orchestrator.scenarios.record import slug
 from orchestrator.sessions.ids import session_file
 from orchestrator.trace import JsonlSink
 
@@ -160,8 +161,7 @@ class Pipelines:
 
 
 def _session_id(name: str) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")[:40] or "scenario"
-    return f"scn-{slug}-{uuid.uuid4().hex[:8]}"
+    return f"scn-{slug(name)[:40].strip('-')}-{uuid.uuid4().hex[:8]}"
 
 
 async def _synthesize(pipeline: Pipeline, text: str) -> bytes:

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from orchestrator.pipeline import Pipeline
 from orchestrator.scenarios import LoadedScenario, ScenarioError, ScenarioRun, TurnRun, find_scenarios, load_scenario
+from orchestrator.scenarios.loader import SHIPPED_DIR
 from orchestrator.scenarios.runner import TurnCallback, run_scenario
 from orchestrator.ui.present import StepView, steps_for
 
 __all__ = ["ScenarioCommand", "ScenarioLibrary", "checks_step", "parse_command", "summary_text", "turn_steps"]
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS_DIR = SHIPPED_DIR
 
 
 @dataclass(frozen=True)

@@ -65,12 +65,13 @@ def test_consent_inside_a_request_is_taken_and_the_request_answered(fake_setting
     assert kept(settings, "c-3") == ["c-3-t0002-caller.wav"]
 
 
-@pytest.mark.parametrize(("retention", "files"), [("off", []), ("all", ["c-4-t0001-caller.wav"])])
-def test_retention_off_and_all(fake_settings, retention, files):
+@pytest.mark.parametrize(
+    ("retention", "files"),
+    [("off", []), ("all", ["c-4-t0001-caller.wav", "c-4-t0003-caller.wav"])],
+)
+def test_retention_off_keeps_nothing_even_after_a_yes_and_all_keeps_everything(fake_settings, retention, files):
     settings = fake_settings.model_copy(update={"audio_retention": retention})
     play(settings, "c-4", "AUDIO", "I agree", "AUDIO")
-    if retention == "all":
-        files = ["c-4-t0001-caller.wav", "c-4-t0003-caller.wav"]
     assert kept(settings, "c-4") == files
 
 

@@ -10,9 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from orchestrator.cli import app
 from orchestrator.cli.scenario import parse_compliance
 from orchestrator.config import Settings
 from orchestrator.llm.fake import FakeDialog
@@ -283,37 +281,27 @@ def test_junit_stays_valid_xml_when_replies_hold_control_characters():
     assert failure is not None and "nul" in (failure.text or "") and "\x00" not in (failure.text or "")
 
 
-@pytest.fixture
-def cli(fake_settings, monkeypatch):
-    monkeypatch.setenv("VOICEBOT_HOME", str(fake_settings.home))
-    monkeypatch.setenv("VOICEBOT_STT", "fake")
-    monkeypatch.setenv("VOICEBOT_TTS", "fake")
-    monkeypatch.setenv("VOICEBOT_INTENT_CLASSIFIER", "keywords")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, ["run-scenario", *map(str, args)])
-
-
-def test_the_cli_compliance_option_sets_the_default_rules(cli, tmp_path, monkeypatch):
+def test_the_cli_compliance_option_sets_the_default_rules(run_cli, tmp_path, monkeypatch):
     monkeypatch.setenv("VOICEBOT_LLM", "fake")
     monkeypatch.setenv("VOICEBOT_FAKE_REPLIES", QUOTE)
     monkeypatch.setenv("VOICEBOT_DISCLOSURE", "false")
     path = write(tmp_path, "q.yaml", "name: q\nturns:\n  - user: quote\n")
-    strict = cli(path, "--json")
+    strict = run_cli(path, "--json")
     assert strict.exit_code == 1
     failures = json.loads(strict.stdout)["scenarios"]["q"]["runs"][0]["failures"]
     assert any("apr_disclosed" in f for f in failures) and any("disclosure_first" in f for f in failures)
-    assert cli(path, "--compliance", "none").exit_code == 0
-    only_cards = cli(path, "--compliance", "no_card_numbers", "--json")
+    assert run_cli(path, "--compliance", "none").exit_code == 0
+    only_cards = run_cli(path, "--compliance", "no_card_numbers", "--json")
     assert only_cards.exit_code == 0, only_cards.output
-    bad = cli(path, "--compliance", "everything")
+    bad = run_cli(path, "--compliance", "everything")
     assert bad.exit_code == 2 and "unknown everything" in bad.output
 
 
-def test_the_cli_names_every_malformed_file(cli, tmp_path):
+def test_the_cli_names_every_malformed_file(run_cli, tmp_path):
     write(tmp_path, "a.yaml", "name: a\nturns:\n  - user: hi\n    expect: {intnet: x}\n")
     write(tmp_path, "b.yaml", "name: b\nturns:\n  - user: [oops\n")
     write(tmp_path, "c.yaml", "name: c\nturns:\n  - user: hi\n")
-    result = cli(tmp_path, "--json")
+    result = run_cli(tmp_path, "--json")
     assert result.exit_code == 2
     message = json.loads(result.stdout)["error"]["message"]
     assert f"{tmp_path / 'a.yaml'}:4: turns.0.expect.intnet" in message
@@ -321,18 +309,18 @@ def test_the_cli_names_every_malformed_file(cli, tmp_path):
     assert "c.yaml" not in message
 
 
-def test_the_cli_table_prints_failures_that_look_like_markup(cli, tmp_path, monkeypatch):
+def test_the_cli_table_prints_failures_that_look_like_markup(run_cli, tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "300")  # wide enough that rich does not fold the failure column
     write(tmp_path, "m.yaml", "name: m\nturns:\n  - user: hello\n    expect: {contains: '[/] [bold]x'}\n")
-    result = cli(tmp_path / "m.yaml")
+    result = run_cli(tmp_path / "m.yaml")
     assert result.exit_code == 1, result.output
     assert "[/] [bold]x" in " ".join(result.output.split())
 
 
-def test_the_cli_audio_mode_speaks_typed_turns(cli, tmp_path):
+def test_the_cli_audio_mode_speaks_typed_turns(run_cli, tmp_path):
     # Fake TTS speaks, fake STT "hears" its script: the turn goes through the audio path.
     write(tmp_path, "a.yaml", "name: a\ncompliance: []\nturns:\n  - user: good morning\n")
-    result = cli(tmp_path / "a.yaml", "--audio", "--json")
+    result = run_cli(tmp_path / "a.yaml", "--audio", "--json")
     assert result.exit_code == 0, result.output
     turn = json.loads(result.stdout)["scenarios"]["a"]["runs"][0]["turns"][0]
     assert turn["input_kind"] == "say" and turn["transcript"] == "hello" and "stt" in turn["timings_ms"]
@@ -354,28 +342,28 @@ async def test_the_html_timeline_draws_each_stage_in_order_and_marks_first_audio
     assert "<script" not in page and "<link" not in page and "src=" not in page  # self-contained
 
 
-def test_the_cli_shards_play_every_scenario_exactly_once(cli, tmp_path):
+def test_the_cli_shards_play_every_scenario_exactly_once(run_cli, tmp_path):
     for i in range(7):
         write(tmp_path, f"s{i}.yaml", f"name: s{i}\ncompliance: []\nturns:\n  - user: hello\n")
     played: list[str] = []
     for i in (1, 2, 3):
-        result = cli(tmp_path, "--shard", f"{i}/3", "--json")
+        result = run_cli(tmp_path, "--shard", f"{i}/3", "--json")
         assert result.exit_code == 0, result.output
         names = list(json.loads(result.stdout)["scenarios"])
         assert names, f"shard {i}/3 is empty"
         played += names
     assert sorted(played) == [f"s{i}" for i in range(7)]
-    again = cli(tmp_path, "--shard", "2/3", "--json")
+    again = run_cli(tmp_path, "--shard", "2/3", "--json")
     assert list(json.loads(again.stdout)["scenarios"]) == played[3:5]  # the same subset every time
 
 
-def test_an_empty_folder_is_an_input_error_but_an_empty_shard_passes(cli, tmp_path):
+def test_an_empty_folder_is_an_input_error_but_an_empty_shard_passes(run_cli, tmp_path):
     (tmp_path / "empty").mkdir()
-    nothing = cli(tmp_path / "empty")
+    nothing = run_cli(tmp_path / "empty")
     assert nothing.exit_code == 2 and "no scenarios to run" in nothing.output
     write(tmp_path, "s.yaml", "name: s\ncompliance: []\nturns:\n  - user: hello\n")
     junit = tmp_path / "j.xml"
-    spare = cli(tmp_path / "s.yaml", "--shard", "2/2", "--junit", junit, "--json")
+    spare = run_cli(tmp_path / "s.yaml", "--shard", "2/2", "--junit", junit, "--json")
     assert spare.exit_code == 0, spare.output
     assert json.loads(spare.stdout)["scenarios_total"] == 0
     assert ET.parse(junit).getroot().attrib["tests"] == "0"

@@ -8,9 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from orchestrator.cli import app
 from orchestrator.llm.fake import FakeDialog
 from orchestrator.scenarios import ScenarioError, find_scenarios, load_scenario, run_scenario
 from orchestrator.scenarios.gates import check_baseline, parse_gate
@@ -177,7 +175,7 @@ async def test_a_quote_without_the_apr_and_a_missing_disclosure_fail_compliance(
     assert "compliance disclosure_first" in failures
 
 
-async def test_a_card_number_said_back_fails_the_card_check(fake_settings, tmp_path):
+async def test_a_card_number_said_back_is_masked_before_the_card_check_sees_it(fake_settings, tmp_path):
     # A (broken) dialog that echoes a card number in words the redactor never saw.
     dialog = FakeDialog(["I have noted card 4111 1111 1111 1111."])
     pipeline = make_pipeline(fake_settings, dialog=dialog)
@@ -232,16 +230,6 @@ def test_baseline_regressions_are_found():
     assert check_baseline(summary(True, 149), summary(True, 66), 0.5, 50) == []
     assert "fails now" in check_baseline(summary(False, 100), summary(True, 100), 0.5, 50)[0]
     assert "p50 total 300" in check_baseline(summary(True, 300), summary(True, 100), 0.5, 50)[0]
-
-
-@pytest.fixture
-def run_cli(fake_settings, monkeypatch):
-    monkeypatch.setenv("VOICEBOT_HOME", str(fake_settings.home))
-    monkeypatch.setenv("VOICEBOT_STT", "fake")
-    monkeypatch.setenv("VOICEBOT_TTS", "fake")
-    monkeypatch.setenv("VOICEBOT_INTENT_CLASSIFIER", "keywords")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, ["run-scenario", *map(str, args)])
 
 
 def test_the_cli_passes_writes_junit_html_and_a_baseline(run_cli, tmp_path):
