@@ -22,6 +22,7 @@ from orchestrator.runtime import BUS, build_pipeline
 from orchestrator.scenarios import ScenarioError, TurnRun
 from orchestrator.scenarios.record import save_session_as_scenario
 from orchestrator.ui import ChatSession, StepView, TurnOutcome
+from orchestrator.ui.adapters import PICKER_ID, adapter_picker, apply_adapter_choice
 from orchestrator.ui.metrics_route import install_metrics_route
 from orchestrator.ui.offline import install as keep_page_offline
 from orchestrator.ui.replay_view import recent_sessions, replay_views
@@ -131,6 +132,21 @@ async def on_chat_start() -> None:
     actions.append(cl.Action(name="list_replays", payload={}, label="⏪ Replay a session"))
     actions.append(cl.Action(name="consent", payload={"agree": True}, label="✅ I agree to voice recording"))
     await cl.Message(content=chat.welcome, actions=actions, author="VoiceBot").send()
+    picker = await asyncio.to_thread(adapter_picker, PIPELINE)
+    select: cl.input_widget.InputWidget = cl.input_widget.Select(
+        id=PICKER_ID, label="LoRA adapter", values=picker.values, initial_value=picker.initial,
+        description=picker.description,
+    )
+    await cl.ChatSettings([select]).send()
+
+
+@cl.on_settings_update
+async def on_settings_update(settings: dict[str, object]) -> None:
+    try:
+        text = await apply_adapter_choice(PIPELINE, _chat().session_id, settings.get(PICKER_ID))
+    except VoicebotError as exc:
+        text = f"⚠️ {exc.message}"
+    await cl.Message(content=text, author="VoiceBot").send()
 
 
 @cl.action_callback("run_scenario")

@@ -88,11 +88,37 @@ class Settings(BaseSettings):
     # Below this peak level (dBFS) the audio counts as silence.
     silence_dbfs: float = -50.0
 
+    # LLM dialog (VOICEBOT_LLM=mistral or openai). API keys are read from MISTRAL_API_KEY and
+    # OPENAI_API_KEY only, never from here, so no settings dump can hold one.
+    mistral_model: str = "mistral-small-latest"
+    mistral_url: str | None = None
+    openai_url: str | None = None
+    openai_model: str | None = None
+    llm_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    llm_retries: int = Field(default=2, ge=0, le=10)
+    llm_backoff_s: float = Field(default=0.5, ge=0, le=60)
+    # No retry starts after this many seconds of one turn's LLM work.
+    llm_deadline_s: float = Field(default=30.0, gt=0, le=3600)
+    llm_max_tokens: int = Field(default=400, ge=16, le=8192)
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    llm_history_turns: int = Field(default=6, ge=0, le=50)
+
     # Scripted fakes: "|" separates successive outputs.
     fake_transcripts: str = "hello"
     fake_replies: str = "This is a scripted reply."
 
     log_level: str = "WARNING"
+
+    # Semantic cache (orchestrator/cache): on|off, the cosine similarity a hit needs, the entries' lifetime,
+    # where entries live (None: Redis when VOICEBOT_STORE is redis://..., else a file under home/cache)
+    # and the sentence encoder (minilm, or hashing: a deterministic fake for tests and demos).
+    cache: bool = True
+    cache_threshold: float = Field(default=0.78, gt=0.0, le=1.0)  # `voicebot cache-manager tune` on the shipped pairs
+    # Two questions the bank's FAQ patterns both recognise as the same FAQ match from this similarity.
+    cache_topic_threshold: float = Field(default=0.5, gt=0.0, le=1.0)
+    cache_ttl_s: float = Field(default=86_400.0, gt=0)
+    cache_store: str | None = None
+    cache_encoder: Literal["minilm", "hashing"] = "minilm"
 
     @field_validator("stt", "tts", "llm", "intent_classifier")
     @classmethod
@@ -134,6 +160,11 @@ class Settings(BaseSettings):
     def audit_dir(self) -> Path:
         """Directory holding one hash-chained, append-only audit log per session."""
         return self.home / "audit"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Directory holding the semantic cache's entries and reply audio."""
+        return self.home / "cache"
 
     def ensure_dirs(self) -> None:
         """Create every runtime directory (idempotent)."""

@@ -10,9 +10,13 @@ A turn emits, in order::
     turn_started
     audio_received          (audio turns only)
     transcript              (audio turns only)
+    llm_call ...            (LLM backends: one per request, retries included)
+    error                   (recovered=True: an LLM failure the rules answer stood in for)
     dialog_reply
-    tts_chunk ...           (one per spoken sentence or clause)
+    tts_chunk ...           (one per spoken sentence or clause; a streaming dialog's
+                             first chunks come before its dialog_reply)
     tts_audio               (the totals for the turn)
+    cache_lookup            (semantic cache on: hit, or why not; a hit's dialog_reply has backend "cache")
     turn_ended
     error                   (instead of the remaining stages, then turn_ended)
 """
@@ -27,10 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
     "AudioReceived",
+    "CacheLookup",
     "DialogReply",
     "ErrorEvent",
     "Event",
     "EventBase",
+    "LLMCall",
     "Stage",
     "TTSAudio",
     "TTSChunk",
@@ -103,6 +109,30 @@ class DialogReply(EventBase):
     backend: str
     # Figures quoted in ``text`` (payment, apr, total, ...) as strings of Decimals.
     figures: dict[str, str] = Field(default_factory=dict)
+    # "llm" or "rules" when an LLM backend served the turn (rules = its fallback answered).
+    source: str = ""
+    # Figures an LLM said that no tool result or word of the caller backed; the rules answer replaced them.
+    flagged_figures: list[str] = Field(default_factory=list)
+    # The LoRA adapter that served this turn (None: the base model).
+    adapter: str | None = None
+
+
+class LLMCall(EventBase):
+    """One request to the LLM server: which model, which try, how it ended, how long, how many tokens."""
+
+    type: Literal["llm_call"] = "llm_call"
+    backend: str
+    model: str
+    round: int = Field(ge=0)
+    attempt: int = Field(ge=1)
+    ok: bool
+    ms: float
+    status: int | None = None
+    category: str | None = None
+    first_token_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    tool_calls: list[str] = Field(default_factory=list)
 
 
 class TTSChunk(EventBase):
@@ -137,6 +167,27 @@ class ErrorEvent(EventBase):
     category: str
     message: str
     retryable: bool
+    # True when the turn still answered (an LLM failure the rules dialog stood in for).
+    recovered: bool = False
+
+
+class CacheLookup(EventBase):
+    """The semantic cache's verdict on the turn: a hit (the dialog was skipped) or why not.
+
+    ``reason``: hit, miss, slots_differ (as similar, other figures), or why no lookup ran or no hit was
+    served: state (dialog not neutral), personal:<kind>, consent, empty, long, disclosure, error.
+    """
+
+    type: Literal["cache_lookup"] = "cache_lookup"
+    cache_hit: bool
+    reason: str
+    similarity: float | None = None  # best cosine among this dialog's entries (None: no lookup ran)
+    threshold: float
+    lookup_ms: float  # embedding + search
+    ms_saved: float = 0.0  # on a hit: what the answer cost when it was made, minus this turn's cost
+    entry_id: str | None = None
+    stored: bool = False  # on a miss: this turn's answer became an entry
+    index: str | None = None  # flat or ivf
 
 
 class TurnEnded(EventBase):
@@ -155,8 +206,10 @@ Event = Annotated[
     | AudioReceived
     | Transcript
     | DialogReply
+    | LLMCall
     | TTSChunk
     | TTSAudio
+    | CacheLookup
     | ErrorEvent
     | TurnEnded,
     Field(discriminator="type"),

@@ -23,6 +23,7 @@ from orchestrator.events import (
     DialogReply,
     ErrorEvent,
     Event,
+    LLMCall,
     Stage,
     Transcript,
     TTSAudio,
@@ -81,7 +82,7 @@ def event_stage(event: Event) -> str:
         return "audio"
     if isinstance(event, Transcript):
         return "stt"
-    if isinstance(event, DialogReply):
+    if isinstance(event, DialogReply | LLMCall):
         return "dialog"
     if isinstance(event, TTSChunk | TTSAudio):
         return "tts"
@@ -93,7 +94,7 @@ def event_stage(event: Event) -> str:
 def event_level(event: Event) -> str:
     """ERROR for an error, WARNING for a turn that failed, DEBUG for TTS pieces, INFO otherwise."""
     if isinstance(event, ErrorEvent):
-        return "ERROR"
+        return "WARNING" if event.recovered else "ERROR"
     if isinstance(event, TurnEnded) and not event.ok:
         return "WARNING"
     if isinstance(event, TTSChunk):

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from orchestrator import audio as audio_mod
+from orchestrator.adapters.activation import served_model_for, session_choice
+from orchestrator.adapters.dialogs import adapted_dialog
 from orchestrator.compliance import (
     AI_DISCLOSURE,
     CONSENT_DECLINED,
@@ -39,9 +42,11 @@ from orchestrator.errors import (
 )
 from orchestrator.events import (
     AudioReceived,
+    CacheLookup,
     DialogReply,
     ErrorEvent,
     Event,
+    LLMCall,
     Stage,
     Transcript,
     TTSAudio,
@@ -50,14 +55,18 @@ from orchestrator.events import (
     TurnStarted,
 )
 from orchestrator.fsutil import atomic_write_bytes
-from orchestrator.llm.base import DialogBackend, DialogTurn
+from orchestrator.llm.base import DialogBackend, DialogTurn, StreamingDialog
 from orchestrator.nlu.spoken import speakable
 from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
 from orchestrator.sessions.ids import session_file, validate_session_id
 from orchestrator.stt.base import STT
 from orchestrator.trace import Tracer
+
+if TYPE_CHECKING:
+    from orchestrator.cache.turns import TurnCache, TurnLookup
 from orchestrator.tts.base import TTS
 from orchestrator.tts.chunking import split_for_speech, split_sentences
+from orchestrator.tts.stream import SpeechStream, SpokenPiece
 
 __all__ = ["AudioInput", "Pipeline", "TurnResult"]
 
@@ -129,8 +138,10 @@ class Pipeline:
         store: SessionStore,
         tracer: Tracer,
         tts_cache_size: int = 256,
+        cache: TurnCache | None = None,
     ) -> None:
         self.settings = settings
+        self.cache = cache  # the semantic cache (orchestrator.cache), None when off
         self.stt = stt
         self.tts = tts
         self.dialog = dialog
@@ -218,11 +229,18 @@ class Pipeline:
                 if not user_text:
                     raise EmptyTextError("the message is empty: type or say something")
             stage = "dialog"
-            dialog_turn = await self._dialog(user_text, state, trace, timings)
-            stage = "tts"
-            reply_audio, rate, first_ms = await self._speak(
-                dialog_turn.text, trace, timings, on_audio_chunk, turn_start
-            )
+            lookup, served = await self._cache_serve(user_text, state, trace, timings, on_audio_chunk, turn_start)
+            speech = self._speech_stream(trace, on_audio_chunk)
+            try:
+                if served:  # a semantic-cache hit: no dialog, reply audio already spoken
+                    dialog_turn, (reply_audio, rate, first_ms) = served
+                else:
+                    dialog_turn = await self._dialog(user_text, state, trace, timings, speech)
+                    stage = "tts"
+                    reply_audio, rate, first_ms = await self._speak(speech, trace, timings, turn_start)
+            finally:
+                await speech.cancel()
+            await self._cache_note(lookup, state, trace, dialog_turn, reply_audio, rate, timings)
         except VoicebotError as exc:
             await self._fail(state, trace, stage, exc, timings, turn_start)
             raise
@@ -314,6 +332,15 @@ class Pipeline:
             state.voice_consent = consent
             await asyncio.to_thread(self.store.save, state)
 
+    async def set_adapter(self, session_id: str, adapter: str | None) -> None:
+        """Choose the session's LoRA adapter from its next turn: a name, ``"base"`` (none) or None (the global one)."""
+        sid = validate_session_id(session_id)
+        choice = session_choice(adapter)
+        async with self._lock_for(sid):
+            state = await asyncio.to_thread(self.store.load, sid) or SessionState(session_id=sid)
+            state.adapter = choice
+            await asyncio.to_thread(self.store.save, state)
+
     async def _decode(
         self, audio: bytes | Path | AudioInput, trace: _TurnTrace, timings: dict[str, float], *, record: bool
     ) -> np.ndarray:
@@ -367,13 +394,25 @@ class Pipeline:
         return event.text, result.confidence  # type: ignore[union-attr]
 
     async def _dialog(
-        self, user_text: str, state: SessionState, trace: _TurnTrace, timings: dict[str, float]
-    ) -> Any:
+        self,
+        user_text: str,
+        state: SessionState,
+        trace: _TurnTrace,
+        timings: dict[str, float],
+        speech: SpeechStream,
+    ) -> DialogTurn:
         start = time.perf_counter()
         clean = redact(user_text)
         consent = consent_in(clean)
         if consent is not None:
             state.voice_consent = consent
+        # The session's LoRA adapter (or the global one) picks the dialog's intent classifier.
+        dialog, adapter = await asyncio.to_thread(adapted_dialog, self.dialog, self.settings, state.adapter)
+        disclose = self.settings.disclosure and not state.dialog.get("disclosed")
+        if disclose:
+            # Regulators want the AI-and-recording notice before anything else is said;
+            # its audio is cached, so it plays while the dialog is still thinking.
+            speech.put(AI_DISCLOSURE)
         if consent is not None and is_consent_answer(clean):
             # An answer to the recording question is the pipeline's business, not the dialog's:
             # the dialog's slots and state stay as its last reply left them.
@@ -385,16 +424,31 @@ class Pipeline:
                 state=(last.state or "start") if last else "start",
                 memory=dict(state.dialog),
             )
+            speech.put(dialog_turn.text)
+        elif isinstance(dialog, StreamingDialog):
+            # An adapter may name a served LoRA (vLLM) or a fine-tuned Mistral model for the request.
+            model = await asyncio.to_thread(served_model_for, self.settings, state.adapter)
+            dialog_turn = await asyncio.to_thread(
+                functools.partial(dialog.reply_stream, model=model),
+                clean, dict(state.dialog), speech.put_threadsafe,
+            )
         else:
-            dialog_turn = await asyncio.to_thread(self.dialog.reply, clean, dict(state.dialog))
-        if self.settings.disclosure and not state.dialog.get("disclosed"):
-            # Regulators want the AI-and-recording notice before anything else is said.
+            dialog_turn = await asyncio.to_thread(dialog.reply, clean, dict(state.dialog))
+            speech.put(dialog_turn.text)
+        if disclose:
             dialog_turn = dataclasses.replace(
                 dialog_turn,
                 text=f"{AI_DISCLOSURE} {dialog_turn.text}",
                 memory={**dialog_turn.memory, "disclosed": True},
             )
         timings["dialog"] = _ms(start)
+        for call in dialog_turn.llm_calls:
+            trace.emit(LLMCall, backend=self.dialog.name, **call)
+        for note in dialog_turn.notes:
+            trace.emit(
+                ErrorEvent, stage="dialog", category=note.category, message=note.message,
+                retryable=note.retryable, recovered=True,
+            )
         trace.emit(
             DialogReply,
             user_text=clean,
@@ -405,6 +459,9 @@ class Pipeline:
             ms=timings["dialog"],
             backend=self.dialog.name,
             figures=dict(dialog_turn.figures),
+            source=dialog_turn.source,
+            flagged_figures=list(dialog_turn.flagged_figures),
+            adapter=adapter,
         )
         return dialog_turn
 
@@ -421,52 +478,112 @@ class Pipeline:
                 self._tts_cache.popitem(last=False)
         return samples, False
 
-    async def _speak(
+    # -- semantic cache (orchestrator.cache): a hook around the dialog and TTS stages ----------------
+
+    async def _cache_serve(
         self,
-        reply: str,
+        user_text: str,
+        state: SessionState,
         trace: _TurnTrace,
         timings: dict[str, float],
         on_audio_chunk: AudioChunkCallback | None,
         turn_start: float,
-    ) -> tuple[np.ndarray, int, float]:
+    ) -> tuple[TurnLookup | None, tuple[DialogTurn, tuple[np.ndarray, int, float]] | None]:
+        """Look the turn up; on a hit, answer it (dialog_reply and TTS events) without the dialog."""
+        if self.cache is None:
+            return None, None
         start = time.perf_counter()
-        parts: list[np.ndarray] = []
-        first_ms = 0.0
-        first_turn_ms = 0.0
-        for index, piece in enumerate(split_for_speech(reply)):
-            chunk_start = time.perf_counter()
-            samples, cached = await asyncio.to_thread(
-                self._synthesize_cached, speakable(piece), piece in self._fixed_pieces
+        lookup = await asyncio.to_thread(self.cache.lookup, user_text, state.dialog, state.adapter)
+        if not lookup.hit:
+            return lookup, None
+        turn = self.cache.answer(lookup, state.dialog)
+        timings["dialog"] = _ms(start)
+        trace.emit(
+            DialogReply, user_text=lookup.probe.question, text=turn.text, intent=turn.intent, slots=turn.slots,
+            state=turn.state, ms=timings["dialog"], backend="cache", figures=dict(turn.figures), source="cache",
+        )
+        tts_start = time.perf_counter()
+        rate = self.tts.sample_rate
+        samples = await asyncio.to_thread(self.cache.reply_audio, self.tts.name, rate, turn.text)
+        if samples is None:  # kept by another worker, or never: speak it as usual
+            speech = self._speech_stream(trace, on_audio_chunk)
+            try:
+                speech.put(turn.text)
+                return lookup, (turn, await self._speak(speech, trace, timings, turn_start))
+            finally:
+                await speech.cancel()
+        timings["tts_first_audio"] = timings["tts"] = _ms(tts_start)
+        audio_s = round(len(samples) / rate, 3)
+        trace.emit(TTSChunk, index=0, text=turn.text, ms=timings["tts"], audio_s=audio_s, cached=True)
+        if on_audio_chunk is not None:
+            await on_audio_chunk(0, samples, rate)
+        trace.emit(
+            TTSAudio, first_audio_ms=timings["tts"], total_ms=timings["tts"], audio_s=audio_s, chunks=1,
+            sample_rate=rate, backend=self.tts.name,
+        )
+        return lookup, (turn, (samples, rate, _ms(turn_start)))
+
+    async def _cache_note(
+        self,
+        lookup: TurnLookup | None,
+        state: SessionState,
+        trace: _TurnTrace,
+        turn: DialogTurn,
+        audio: np.ndarray,
+        rate: int,
+        timings: dict[str, float],
+    ) -> None:
+        """Emit the turn's ``cache_lookup`` event; on a miss, remember the answer if policy allows."""
+        if self.cache is None or lookup is None:
+            return
+        cost_ms = timings.get("dialog", 0.0) + timings.get("tts", 0.0)
+        stored, saved = False, 0.0
+        if lookup.hit:
+            assert lookup.probe.entry is not None
+            saved = round(max(0.0, lookup.probe.entry.cost_ms - cost_ms), 1)
+        elif lookup.probe.looked_up:
+            stored, _why = await asyncio.to_thread(
+                self.cache.remember, lookup, state.dialog, turn, voice=self.tts.name, rate=rate, audio=audio,
+                cost_ms=cost_ms,
             )
-            chunk_ms = _ms(chunk_start)
-            if index == 0:
-                first_ms = _ms(start)
-                first_turn_ms = _ms(turn_start)
-            rate = self.tts.sample_rate
+        trace.emit(CacheLookup, **self.cache.event_fields(lookup), ms_saved=saved, stored=stored)
+
+    def _speech_stream(self, trace: _TurnTrace, on_audio_chunk: AudioChunkCallback | None) -> SpeechStream:
+        """A stream that speaks the reply's pieces as the dialog hands them over."""
+
+        def synthesize(piece: str) -> tuple[np.ndarray, bool]:
+            return self._synthesize_cached(speakable(piece), piece in self._fixed_pieces)
+
+        async def on_piece(piece: SpokenPiece) -> None:
             trace.emit(
                 TTSChunk,
-                index=index,
-                text=piece,
-                ms=chunk_ms,
-                audio_s=round(len(samples) / rate, 3),
-                cached=cached,
+                index=piece.index,
+                text=piece.text,
+                ms=piece.ms,
+                audio_s=round(len(piece.samples) / piece.sample_rate, 3),
+                cached=piece.cached,
             )
             if on_audio_chunk is not None:
-                await on_audio_chunk(index, samples, rate)
-            parts.append(samples)
-            # A short pause between pieces keeps sentences apart.
-            parts.append(np.zeros(int(rate * 0.12), dtype=np.float32))
-        rate = self.tts.sample_rate
-        audio = np.concatenate(parts[:-1]) if parts else np.zeros(0, dtype=np.float32)
-        timings["tts_first_audio"] = first_ms
-        timings["tts"] = _ms(start)
+                await on_audio_chunk(piece.index, piece.samples, piece.sample_rate)
+
+        return SpeechStream(synthesize, lambda: self.tts.sample_rate, on_piece)
+
+    async def _speak(
+        self, speech: SpeechStream, trace: _TurnTrace, timings: dict[str, float], turn_start: float
+    ) -> tuple[np.ndarray, int, float]:
+        """Wait for the last piece; returns the audio, its rate and the first audio's time since turn start."""
+        spoken = await speech.finish()
+        timings["tts_first_audio"] = spoken.first_audio_ms
+        timings["tts"] = spoken.total_ms
         trace.emit(
             TTSAudio,
-            first_audio_ms=first_ms,
-            total_ms=timings["tts"],
-            audio_s=round(len(audio) / rate, 3),
-            chunks=len(parts) // 2,
-            sample_rate=rate,
+            first_audio_ms=spoken.first_audio_ms,
+            total_ms=spoken.total_ms,
+            audio_s=round(len(spoken.audio) / spoken.sample_rate, 3),
+            chunks=spoken.chunks,
+            sample_rate=spoken.sample_rate,
             backend=self.tts.name,
         )
-        return audio, rate, first_turn_ms
+        first = spoken.first_audio_at
+        first_turn_ms = round((first - turn_start) * 1000.0, 1) if first is not None else 0.0
+        return spoken.audio, spoken.sample_rate, first_turn_ms

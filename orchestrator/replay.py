@@ -64,7 +64,7 @@ def recorded_turns(settings: Settings, session_id: str) -> list[TurnRecord]:
         elif isinstance(event, DialogReply):
             record.user_text, record.intent, record.slots = event.user_text, event.intent, event.slots
             record.state, record.reply, record.figures = event.state, event.text, event.figures
-        elif isinstance(event, ErrorEvent):
+        elif isinstance(event, ErrorEvent) and not event.recovered:
             record.error = f"{event.category}: {event.message}"
         elif isinstance(event, TurnEnded):
             record.ok, record.timings_ms = event.ok, event.timings_ms

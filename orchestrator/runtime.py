@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from orchestrator.audit import AuditSink
+from orchestrator.cache.turns import load_turn_cache
 from orchestrator.config import Settings
 from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
 from orchestrator.logs import configure_logging
@@ -56,7 +57,11 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     llm_key = ("llm", settings.llm) + ((settings.fake_replies,) if settings.llm == "fake" else ())
     if settings.llm == "rules":
         llm_key += (settings.intent_classifier,)  # the rules dialog carries its intent classifier
-    dialog = _cached(llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
+    if settings.llm in ("mistral", "openai"):
+        # A client is cheap and its settings are many: build one per pipeline, never share a stale one.
+        dialog = DIALOG_BACKENDS.create(settings.llm, settings)
+    else:
+        dialog = _cached(llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
     return stt, tts, dialog
 
 
@@ -102,6 +107,7 @@ def build_pipeline(
         dialog=dialog,
         store=store,
         tracer=tracer or default_tracer(settings, store=store),
+        cache=load_turn_cache(settings),
     )
     if warm:
         pipeline.warm_up()

@@ -34,6 +34,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VOICEBOT_HOME", str(path))
     # Keep every caller's audio so replay and purge tests have some; consent has its own tests.
     monkeypatch.setenv("VOICEBOT_AUDIO_RETENTION", "all")
+    # The semantic cache embeds with the deterministic hashing encoder unless a test asks for MiniLM.
+    monkeypatch.setenv("VOICEBOT_CACHE_ENCODER", "hashing")
     return path
 
 
@@ -41,7 +43,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def fake_settings(home: Path) -> Settings:
     """Settings that select the scripted fake backends."""
     settings = Settings(
-        home=home, stt="fake", tts="fake", llm="rules", intent_classifier="keywords", audio_retention="all"
+        home=home, stt="fake", tts="fake", llm="rules", intent_classifier="keywords", audio_retention="all",
+        cache_encoder="hashing",
     )
     settings.ensure_dirs()
     return settings

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from orchestrator.cli.adapters import adapters_app
 from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
+from orchestrator.cli.cache import cache_app
 from orchestrator.cli.intents import eval_intents
 from orchestrator.cli.logs import orchestrator_log
 from orchestrator.cli.metrics import metrics_app
@@ -36,6 +38,8 @@ app.command("replay-session")(replay_session)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(audit_app, name="audit")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(cache_app, name="cache-manager")
+app.add_typer(adapters_app, name="adapter-control")
 app.command("report")(report)
 
 

@@ -7,6 +7,7 @@ from orchestrator.events import (
     DialogReply,
     ErrorEvent,
     Event,
+    LLMCall,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -32,12 +33,16 @@ def _what(event: Event) -> str:
     if isinstance(event, DialogReply):
         slots = ", ".join(f"{k}={v}" for k, v in event.slots.items()) or "-"
         return f"intent {event.intent}, state {event.state}, slots {slots}, {event.ms} ms: {_clip(event.text)!r}"
+    if isinstance(event, LLMCall):
+        outcome = "ok" if event.ok else (event.category or "failed")
+        tools = f", tools {', '.join(event.tool_calls)}" if event.tool_calls else ""
+        return f"{event.model} round {event.round} try {event.attempt}: {outcome}, {event.ms} ms{tools}"
     if isinstance(event, TTSChunk):
         return f"piece {event.index} {'cached' if event.cached else 'synthesised'} in {event.ms} ms"
     if isinstance(event, TTSAudio):
         return f"first audio {event.first_audio_ms} ms, {event.audio_s:.1f} s of speech, {event.total_ms} ms"
     if isinstance(event, ErrorEvent):
-        return f"{event.category}: {event.message}"
+        return f"{event.category}: {event.message}{' (recovered)' if event.recovered else ''}"
     if isinstance(event, TurnEnded):
         return f"turn {'ended' if event.ok else 'FAILED'} in {event.total_ms} ms"
     return event.type

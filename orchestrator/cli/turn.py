@@ -17,6 +17,7 @@ from orchestrator.cli.common import (
     print_json,
     voicebot_errors,
 )
+from orchestrator.events import DialogReply, ErrorEvent, LLMCall
 from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.pipeline import TurnResult
 from orchestrator.runtime import build_pipeline
@@ -24,9 +25,22 @@ from orchestrator.sessions.ids import new_session_id, session_file, validate_ses
 
 __all__ = ["turn", "turn_payload"]
 
+_CALL_FIELDS = {"model", "round", "attempt", "ok", "status", "category", "ms", "first_token_ms", "tool_calls"}
+
 
 def turn_payload(result: TurnResult, audio_path: Path | None, backends: dict[str, str]) -> dict[str, Any]:
     """The machine-readable shape of one turn (what ``--json`` prints)."""
+    reply = next((e for e in result.events if isinstance(e, DialogReply)), None)
+    llm = {
+        "source": reply.source if reply else "",
+        "flagged_figures": reply.flagged_figures if reply else [],
+        "calls": [e.model_dump(include=_CALL_FIELDS) for e in result.events if isinstance(e, LLMCall)],
+        "recovered_errors": [
+            {"category": e.category, "message": e.message}
+            for e in result.events
+            if isinstance(e, ErrorEvent) and e.recovered
+        ],
+    }
     return {
         "session_id": result.session_id,
         "turn": result.turn,
@@ -43,6 +57,7 @@ def turn_payload(result: TurnResult, audio_path: Path | None, backends: dict[str
         "audio_path": str(audio_path) if audio_path else None,
         "audio_s": round(len(result.audio) / result.sample_rate, 3) if result.sample_rate else 0.0,
         "backends": backends,
+        "llm": llm,
     }
 
 

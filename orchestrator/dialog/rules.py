@@ -4,6 +4,8 @@ An intent classifier (MiniLM embeddings plus keyword rules) picks what the
 caller wants; in-dialog commands, confirmation and slot filling are rules.
 The loan flow fills principal, rate and term over as many turns as the
 caller needs, in any order, confirms them, then quotes with the APR.
+Questions from the bank's FAQ (``dialog/faq.py``) with no figures in them get
+the FAQ's answer, verbatim (intent ``faq``).
 
 All state lives in the ``memory`` dict that each reply returns:
 ``state`` (start, collecting_loan, confirming, quoted, handoff, ended),
@@ -20,6 +22,7 @@ from typing import Any, Protocol
 from orchestrator.config import Settings
 from orchestrator.dialog import phrases as say
 from orchestrator.dialog.commands import Command, detect_command, is_no, is_yes
+from orchestrator.dialog.faq import Faq, match_faq
 from orchestrator.dialog.quotes import Quote, format_money, format_rate, format_term, make_quote
 from orchestrator.dialog.slots import SLOTS, SlotReading, read_slots
 from orchestrator.domain.loans import LoanInputError
@@ -122,6 +125,9 @@ class RulesDialog:
             return r.say(say.GOODBYE, "goodbye", "ended")
         if r.state == "confirming":
             return self._confirming(r, text, intent, reading, command)
+        faq = match_faq(text) if reading.empty else None
+        if faq is not None:
+            return self._faq(r, faq)
         if command in (Command.TOTAL_INTEREST, Command.SCHEDULE) and not reading.values:
             return self._follow_up(r, command)
         asks_quote = intent == r.product or command is Command.QUOTE
@@ -165,6 +171,12 @@ class RulesDialog:
             slot = r.memory.get("asked") or self._missing(r)[0]
             return r.say(f"{say.CAPABILITIES} {say.ASK[slot]}", "help", r.state, asked=slot)
         return r.say(say.CAPABILITIES, "help", "start")
+
+    def _faq(self, r: _Reply, faq: Faq) -> DialogTurn:
+        if r.state == "collecting_loan":  # answer, then go back to the slot being asked for
+            slot = r.memory.get("asked") or self._missing(r)[0]
+            return r.say(f"{faq.answer} {say.ASK[slot]}", "faq", r.state, asked=slot)
+        return r.say(faq.answer, "faq", "quoted" if r.state == "quoted" else "start")
 
     def _follow_up(self, r: _Reply, command: Command) -> DialogTurn:
         if r.state != "quoted" or self._missing(r):

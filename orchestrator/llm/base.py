@@ -7,12 +7,22 @@ it understood. It never touches audio, storage or events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.registry import Registry
 
-__all__ = ["DIALOG_BACKENDS", "DialogBackend", "DialogTurn"]
+__all__ = ["DIALOG_BACKENDS", "DialogBackend", "DialogNote", "DialogTurn", "StreamingDialog"]
+
+
+@dataclass(frozen=True, slots=True)
+class DialogNote:
+    """Something that went wrong inside the dialog step but did not cost the caller an answer."""
+
+    category: str
+    message: str
+    retryable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +36,13 @@ class DialogTurn:
     memory: dict[str, Any] = field(default_factory=dict)
     # Figures quoted in ``text`` (payment, APR, total), as strings of Decimals.
     figures: dict[str, str] = field(default_factory=dict)
+    # Who wrote ``text``: the backend itself, or "rules" when an LLM fell back to it.
+    source: str = ""
+    # One record per LLM request (model, attempt, status, ms, tokens), for the events.
+    llm_calls: tuple[dict[str, Any], ...] = ()
+    notes: tuple[DialogNote, ...] = ()
+    # Figures an LLM said that nothing backed (the reply was replaced).
+    flagged_figures: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -40,6 +57,17 @@ class DialogBackend(Protocol):
 
     def fixed_phrases(self) -> list[str]:
         """Sentences this backend says verbatim, so their audio can be cached."""
+        ...
+
+
+@runtime_checkable
+class StreamingDialog(Protocol):
+    """A backend that can hand over its reply sentence by sentence while it is still writing it."""
+
+    def reply_stream(
+        self, user_text: str, memory: dict[str, Any], on_text: Callable[[str], None] | None, *, model: str | None = None
+    ) -> DialogTurn:
+        """Like ``reply``; calls ``on_text`` with each finished sentence, from the calling thread."""
         ...
 
 

@@ -80,6 +80,7 @@ class LabelledUtterance:
     text: str
     label: str
     all_labels: tuple[str, ...] = ()
+    line: int = field(default=0, compare=False)  # line number in its file (the header is line 1)
 
 
 def accepted_intents(row: LabelledUtterance) -> tuple[str, ...]:
@@ -120,8 +121,14 @@ class EvalReport:
         }
 
 
-def read_labelled_csv(path: Path) -> list[LabelledUtterance]:
-    """The rows of a labelled CSV; raises ``EvalDataError`` naming the file and what is wrong."""
+def read_labelled_csv(
+    path: Path,
+    *,
+    error: type[Exception] = EvalDataError,
+    max_rows: int = MAX_ROWS,
+    max_text_chars: int | None = None,
+) -> list[LabelledUtterance]:
+    """The rows of a ``text,label`` CSV; raises ``error`` naming the file, the line and what is wrong."""
     rows: list[LabelledUtterance] = []
     try:
         with path.open(newline="", encoding="utf-8") as handle:
@@ -130,25 +137,27 @@ def read_labelled_csv(path: Path) -> list[LabelledUtterance]:
             missing = [c for c in ("text", "label") if c not in columns]
             if missing:
                 found = ", ".join(columns) or "nothing"
-                raise EvalDataError(f"{path}: missing column(s) {', '.join(missing)} (found: {found})")
+                raise error(f"{path}: missing column(s) {', '.join(missing)} (found: {found})")
             for number, row in enumerate(reader, start=2):
                 text, label = (row.get("text") or "").strip(), (row.get("label") or "").strip()
                 if not text or not label:
-                    raise EvalDataError(f"{path}:{number}: empty text or label")
+                    raise error(f"{path}:{number}: empty text or label")
+                if max_text_chars is not None and len(text) > max_text_chars:
+                    raise error(f"{path}:{number}: text longer than {max_text_chars} characters")
                 extra = tuple(x.strip() for x in (row.get("all_labels") or "").split("|") if x.strip())
-                rows.append(LabelledUtterance(text, label, extra))
-                if len(rows) > MAX_ROWS:
-                    raise EvalDataError(f"{path}: more than {MAX_ROWS} rows")
+                rows.append(LabelledUtterance(text, label, extra, number))
+                if len(rows) > max_rows:
+                    raise error(f"{path}: more than {max_rows} rows")
     except FileNotFoundError:
-        raise EvalDataError(f"{path}: no such file") from None
+        raise error(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise EvalDataError(f"{path}: is a directory, not a CSV file") from None
-    except OSError as exc:
-        raise EvalDataError(f"{path}: cannot read ({exc.strerror})") from None
+        raise error(f"{path}: is a directory, not a CSV file") from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise EvalDataError(f"{path}: not a UTF-8 CSV file ({exc})") from None
+        raise error(f"{path}: not a UTF-8 CSV file ({exc})") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
     if not rows:
-        raise EvalDataError(f"{path}: no rows")
+        raise error(f"{path}: no rows")
     return rows
 
 

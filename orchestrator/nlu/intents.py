@@ -26,7 +26,7 @@ The intents are ``loan_quote``, ``mortgage``, ``balance``, ``lost_card``,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, Protocol, runtime_checkable
@@ -47,6 +47,7 @@ __all__ = [
     "KeywordIntentClassifier",
     "example_embeddings",
     "keyword_rule",
+    "layered_prediction",
     "load_intent_classifier",
     "safe_rule",
 ]
@@ -264,18 +265,29 @@ class EmbeddingIntentClassifier:
 
     def classify(self, text: str) -> IntentPrediction:
         """Safe rules, then the head above ``threshold``, then keyword rules, else ``out_of_scope``."""
-        if not text.strip():
-            return IntentPrediction(OUT_OF_SCOPE, 0.0, "rule")
-        if (intent := safe_rule(text)) is not None:
-            return IntentPrediction(intent, 1.0, "rule")
-        scores = self.scores(text)
-        best = max(scores, key=scores.__getitem__)
-        confidence = round(scores[best], 4)
-        if confidence >= max(self.threshold, INTENT_THRESHOLDS.get(best, 0.0)):
-            return IntentPrediction(best, confidence, "embedding", scores)
-        if (intent := keyword_rule(text)) is not None:
-            return IntentPrediction(intent, round(scores.get(intent, 0.0), 4), "rule", scores)
-        return IntentPrediction(OUT_OF_SCOPE, confidence, "embedding", scores)
+        return layered_prediction(text, self.scores, self.threshold)
+
+
+def layered_prediction(
+    text: str, scores: Callable[[str], dict[str, float]], threshold: float = DEFAULT_THRESHOLD
+) -> IntentPrediction:
+    """The ``minilm`` order for any model: safe rules, then ``scores(text)`` when its best
+    reaches ``threshold`` (or the intent's own, if higher), then keyword rules, else ``out_of_scope``.
+
+    ``scores`` maps every intent to a probability; it is not called when a safe rule decides.
+    """
+    if not text.strip():
+        return IntentPrediction(OUT_OF_SCOPE, 0.0, "rule")
+    if (intent := safe_rule(text)) is not None:
+        return IntentPrediction(intent, 1.0, "rule")
+    probabilities = scores(text)
+    best = max(probabilities, key=probabilities.__getitem__)
+    confidence = round(probabilities[best], 4)
+    if confidence >= max(threshold, INTENT_THRESHOLDS.get(best, 0.0)):
+        return IntentPrediction(best, confidence, "embedding", probabilities)
+    if (intent := keyword_rule(text)) is not None:
+        return IntentPrediction(intent, round(probabilities.get(intent, 0.0), 4), "rule", probabilities)
+    return IntentPrediction(OUT_OF_SCOPE, confidence, "embedding", probabilities)
 
 
 @lru_cache(maxsize=4)

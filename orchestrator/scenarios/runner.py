@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.adapters.dialogs import adapter_problem
 from orchestrator.audio import encode_wav
 from orchestrator.compliance import contains_card_number
 from orchestrator.config import Settings
@@ -218,13 +219,14 @@ async def run_scenario(
     scenario_rules = scenario.compliance_rules(default_compliance)
     answered = disclosed = False
     wanted_adapter = scenario.settings.adapter
-    if wanted_adapter is not None and getattr(pipeline.dialog, "adapter", None) != wanted_adapter:
-        # A scenario written for an adapter must not pass on the base model.
-        run.setup_error = (
-            f"scenario asks for LoRA adapter {wanted_adapter!r}, but the {pipeline.dialog.name!r} dialog "
-            f"has {getattr(pipeline.dialog, 'adapter', None) or 'no adapter'}"
-        )
-        return run
+    if wanted_adapter is not None:
+        # A scenario written for an adapter runs its session on it, and must not pass on the base model.
+        problem = await asyncio.to_thread(adapter_problem, pipeline.dialog, pipeline.settings, wanted_adapter)
+        if problem is not None:
+            run.setup_error = f"scenario asks for LoRA adapter {wanted_adapter!r}, but {problem}"
+            return run
+        if getattr(pipeline.dialog, "adapter", None) is None:
+            await pipeline.set_adapter(sid, wanted_adapter)
     started = time.perf_counter()
     for index, turn in enumerate(scenario.turns):
         turn_start = time.perf_counter()

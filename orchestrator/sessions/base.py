@@ -38,6 +38,9 @@ class SessionState(BaseModel):
     history: list[HistoryEntry] = Field(default_factory=list)
     # The caller's answer to "may we keep recordings of your voice?" (None: not asked or not answered).
     voice_consent: bool | None = None
+    # The session's LoRA adapter: None follows the globally active one, "base" uses none
+    # (see orchestrator.adapters.activation).
+    adapter: str | None = None
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
 

@@ -7,9 +7,11 @@ from typing import Literal
 
 from orchestrator.events import (
     AudioReceived,
+    CacheLookup,
     DialogReply,
     ErrorEvent,
     Event,
+    LLMCall,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -62,7 +64,21 @@ def step_for(event: Event, earlier: list[Event]) -> StepView | None:
             name=f"Dialog - {_fmt_ms(event.ms)}",
             type="llm",
             input=event.user_text,
-            output=f"{event.text}\n\nintent: {event.intent} · state: {event.state} · slots: {slots}",
+            output=f"{event.text}\n\nintent: {event.intent} · state: {event.state} · slots: {slots}"
+            + (f" · answered by: {event.source}" if event.source else "")
+            + (f" · unbacked figures: {', '.join(event.flagged_figures)}" if event.flagged_figures else "")
+            + (f" · adapter: {event.adapter}" if event.adapter else ""),
+            ms=event.ms,
+        )
+    if isinstance(event, LLMCall):
+        tokens = f"{event.prompt_tokens or 0} prompt + {event.completion_tokens or 0} completion tokens"
+        outcome = "ok" if event.ok else f"failed: {event.category} (HTTP {event.status})" if event.status else (
+            f"failed: {event.category}")
+        return StepView(
+            name=f"LLM call {event.model} - round {event.round}, try {event.attempt} - {_fmt_ms(event.ms)}",
+            type="llm",
+            input=", ".join(event.tool_calls) or "no tool calls",
+            output=f"{outcome} · first token {_fmt_ms(event.first_token_ms or 0.0)} · {tokens}",
             ms=event.ms,
         )
     if isinstance(event, TTSAudio):
@@ -78,9 +94,30 @@ def step_for(event: Event, earlier: list[Event]) -> StepView | None:
             output=f"{event.audio_s:.2f} s of audio at {event.sample_rate} Hz ({event.backend})",
             ms=event.total_ms,
         )
+    if isinstance(event, CacheLookup):
+        return _cache_step(event)
     if isinstance(event, ErrorEvent):
-        return StepView(name=f"Error in {event.stage}", type="tool", input=event.category, output=event.message, ms=0.0)
+        name = f"{'Recovered from' if event.recovered else 'Error in'} {event.stage}"
+        return StepView(name=name, type="tool", input=event.category, output=event.message, ms=0.0)
     return None
+
+
+def _cache_step(event: CacheLookup) -> StepView:
+    """The semantic cache's verdict: hit (with similarity and time saved) or miss, and why."""
+    similarity = f"{event.similarity:.2f}" if event.similarity is not None else "none"
+    if event.cache_hit:
+        name = f"Semantic cache - hit {similarity} - saved {_fmt_ms(event.ms_saved)}"
+        output = f"answered from entry {event.entry_id} without the dialog; reply audio reused when kept"
+    else:
+        name = f"Semantic cache - miss - {_fmt_ms(event.lookup_ms)}"
+        output = f"{event.reason}; best similarity {similarity}" + (" · answer stored" if event.stored else "")
+    return StepView(
+        name=name,
+        type="tool",
+        input=f"threshold {event.threshold:.2f} · index {event.index or 'none'} · lookup {_fmt_ms(event.lookup_ms)}",
+        output=output,
+        ms=event.lookup_ms,
+    )
 
 
 def steps_for(events: list[Event]) -> list[StepView]:

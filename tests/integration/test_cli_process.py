@@ -36,14 +36,12 @@ def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_help_lists_only_the_commands_that_work(cli_home):
+def test_help_lists_every_command(cli_home):
     proc = run(cli_home, "--help")
     assert proc.returncode == 0
     for command in ("turn", "bench", "run-scenario", "eval-intents", "monitor-session", "orchestrator-log",
-                    "replay-session", "sessions"):
+                    "replay-session", "sessions", "cache-manager", "adapter-control"):
         assert command in proc.stdout
-    for later in ("cache-manager", "adapter-control"):
-        assert later not in proc.stdout
 
 
 def test_an_audio_turn_prints_the_transcript_reply_timings_and_a_wav(cli_home):

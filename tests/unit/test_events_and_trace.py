@@ -12,9 +12,11 @@ import pytest
 from orchestrator.compliance import CARD_MASK
 from orchestrator.events import (
     AudioReceived,
+    CacheLookup,
     DialogReply,
     ErrorEvent,
     EventBase,
+    LLMCall,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -44,10 +46,14 @@ def sample_events(session_id: str = "s-1", turn: int = 1) -> list[EventBase]:
             ms=0.4,
             backend="rules",
         ),
+        LLMCall(**common, backend="mistral", model="mistral-small-latest", round=0, attempt=1, ok=True, ms=310.0,
+                first_token_ms=120.0, prompt_tokens=410, completion_tokens=35, tool_calls=["loan_quote"]),
         TTSChunk(**common, index=0, text="Hi.", ms=20.0, audio_s=0.3, cached=True),
         TTSAudio(
             **common, first_audio_ms=20.0, total_ms=21.0, audio_s=0.3, chunks=1, sample_rate=22_050, backend="fake"
         ),
+        CacheLookup(**common, cache_hit=True, reason="hit", similarity=0.91, threshold=0.78, lookup_ms=14.2,
+                    ms_saved=640.0, entry_id="0" * 32, index="flat"),
         ErrorEvent(**common, stage="stt", category="timeout", message="too slow", retryable=True),
         TurnEnded(
             **common, ok=True, total_ms=140.0, timings_ms={"stt": 101.0, "total": 140.0}, voice_to_voice_ms=130.0

@@ -67,7 +67,7 @@ def test_an_unknown_name_raises_an_error_naming_the_env_var_and_the_known_names(
     [
         (STT_BACKENDS, "VOICEBOT_STT", ["fake", "whisper-base", "whisper-tiny"]),
         (TTS_BACKENDS, "VOICEBOT_TTS", ["espeak", "fake", "kokoro", "piper"]),
-        (DIALOG_BACKENDS, "VOICEBOT_LLM", ["fake", "rules"]),
+        (DIALOG_BACKENDS, "VOICEBOT_LLM", ["fake", "mistral", "openai", "rules"]),
     ],
 )
 def test_each_backend_kind_reports_its_own_env_var_and_names_for_an_unknown_backend(
