@@ -45,6 +45,15 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     Raises ``ConfigError`` (unknown name, missing package or model) before any
     turn runs.
     """
+    # The dialog first: its settings (an LLM's key or URL) fail fast, before minutes of model loading.
+    llm_key = ("llm", settings.llm) + ((settings.fake_replies,) if settings.llm == "fake" else ())
+    if settings.llm == "rules":
+        llm_key += (settings.intent_classifier,)  # the rules dialog carries its intent classifier
+    if settings.llm in ("mistral", "openai"):
+        # A client is cheap and its settings are many: build one per pipeline, never share a stale one.
+        dialog = DIALOG_BACKENDS.create(settings.llm, settings)
+    else:
+        dialog = _cached(llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
     # The home only decides where whisper-base is assembled, so it is not part of the key.
     stt_key: tuple[Any, ...] = (
         "stt", settings.stt, settings.stt_beam_size, settings.stt_language,
@@ -54,14 +63,6 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
         stt_key += (settings.fake_transcripts,)
     stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))
     tts = load_tts(settings, settings.tts)
-    llm_key = ("llm", settings.llm) + ((settings.fake_replies,) if settings.llm == "fake" else ())
-    if settings.llm == "rules":
-        llm_key += (settings.intent_classifier,)  # the rules dialog carries its intent classifier
-    if settings.llm in ("mistral", "openai"):
-        # A client is cheap and its settings are many: build one per pipeline, never share a stale one.
-        dialog = DIALOG_BACKENDS.create(settings.llm, settings)
-    else:
-        dialog = _cached(llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
     return stt, tts, dialog
 
 

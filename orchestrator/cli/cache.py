@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +33,16 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 _out = Console()
 
 
+@contextlib.contextmanager
+def _opened(settings: Settings) -> Iterator[CacheStore]:
+    """The configured store, closed afterwards."""
+    store = open_cache_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def _semantic(settings: Settings, store: CacheStore) -> SemanticCache:
     """The cache as the pipeline sees it (loads the encoder)."""
     cache = SemanticCache(
@@ -55,12 +67,8 @@ def _rows_table(rows: list[dict[str, Any]], title: str, extra: str | None = None
 def stats_command(as_json: JsonOption = False) -> None:
     """Entries, hit rate, p50 lookup ms (embedding included) and total ms saved."""
     settings = load_settings(as_json=as_json)
-    with voicebot_errors(as_json):
-        store = open_cache_store(settings)
-        try:
-            data = stats(store, settings.logs_dir)
-        finally:
-            store.close()
+    with voicebot_errors(as_json), _opened(settings) as store:
+        data = stats(store, settings.logs_dir)
     data["threshold"] = settings.cache_threshold
     data["enabled"] = settings.cache
     if as_json:
@@ -77,12 +85,8 @@ def list_command(
 ) -> None:
     """Every live entry, newest first."""
     settings = load_settings(as_json=as_json)
-    with voicebot_errors(as_json):
-        store = open_cache_store(settings)
-        try:
-            entries = sorted((e for e in store.load() if not e.expired()), key=lambda e: e.created_at, reverse=True)
-        finally:
-            store.close()
+    with voicebot_errors(as_json), _opened(settings) as store:
+        entries = sorted((e for e in store.load() if not e.expired()), key=lambda e: e.created_at, reverse=True)
     rows = [entry_row(e) for e in entries if intent is None or e.intent == intent]
     if as_json:
         print_json({"entries": rows})
@@ -100,14 +104,10 @@ def search_command(
     settings = load_settings(as_json=as_json)
     if not query.strip():
         fail("the query is empty", EXIT_USAGE, as_json=as_json, category="usage")
-    with voicebot_errors(as_json):
-        store = open_cache_store(settings)
-        try:
-            cache = _semantic(settings, store)
-            found = cache.search(query, k)
-            probe = cache.probe(query, {"disclosed": True})
-        finally:
-            store.close()
+    with voicebot_errors(as_json), _opened(settings) as store:
+        cache = _semantic(settings, store)
+        found = cache.search(query, k)
+        probe = cache.probe(query, {"disclosed": True})
     rows = [{**entry_row(e), "similarity": s} for e, s in found]
     verdict = {"hit": probe.hit, "reason": probe.reason, "similarity": probe.similarity,
                "entry_id": probe.entry.id if probe.entry else None, "signature": list(probe.signature)}
@@ -131,11 +131,8 @@ def warm_command(
         from orchestrator.llm import DIALOG_BACKENDS
 
         dialog = DIALOG_BACKENDS.create(settings.llm, settings)
-        store = open_cache_store(settings)
-        try:
+        with _opened(settings) as store:
             results = warm(_semantic(settings, store), dialog, questions)
-        finally:
-            store.close()
     stored = sum(r["stored"] for r in results)
     if as_json:
         print_json({"questions": len(results), "stored": stored, "results": results})
@@ -151,11 +148,8 @@ def clear_command(as_json: JsonOption = False) -> None:
     """Delete every entry (for every worker sharing the store) and the kept reply audio."""
     settings = load_settings(as_json=as_json)
     with voicebot_errors(as_json):
-        store = open_cache_store(settings)
-        try:
+        with _opened(settings) as store:
             removed = store.clear()
-        finally:
-            store.close()
         audio = ReplyAudioStore(settings.cache_dir / "audio").clear()
     if as_json:
         print_json({"removed": removed, "audio_removed": audio})
@@ -172,12 +166,8 @@ def export_command(
     settings = load_settings(as_json=as_json)
     if file.is_dir():
         fail(f"{file} is a directory", EXIT_USAGE, as_json=as_json, category="usage")
-    with voicebot_errors(as_json):
-        store = open_cache_store(settings)
-        try:
-            count = export_entries(store, file)
-        finally:
-            store.close()
+    with voicebot_errors(as_json), _opened(settings) as store:
+        count = export_entries(store, file)
     if as_json:
         print_json({"exported": count, "path": str(file)})
     else:
@@ -191,12 +181,8 @@ def import_command(
 ) -> None:
     """Add the entries of FILE; each is checked again (policy, personal data, expiry, vector size)."""
     settings = load_settings(as_json=as_json)
-    with voicebot_errors(as_json):
-        store = open_cache_store(settings)
-        try:
-            result = import_entries(_semantic(settings, store), file)
-        finally:
-            store.close()
+    with voicebot_errors(as_json), _opened(settings) as store:
+        result = import_entries(_semantic(settings, store), file)
     if as_json:
         print_json(result)
     else:

@@ -405,3 +405,20 @@ def test_an_llm_answer_that_leans_on_earlier_turns_is_never_kept(home, server, m
 
     assert len(server.requests) == 4
     assert result.reply == "Nine to five on weekdays."  # not session a's answer, which leaned on its history
+
+
+def test_the_browser_app_refuses_to_start_without_the_key(home):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "MISTRAL_API_KEY"}
+    env.update(VOICEBOT_LLM="mistral", VOICEBOT_HOME=str(home))
+
+    proc = subprocess.run([sys.executable, "-c", "import app"], cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+    assert proc.returncode == 2
+    assert "MISTRAL_API_KEY" in proc.stderr and "Traceback" not in proc.stderr
