@@ -1,5 +1,8 @@
 """The banking domain as LLM tools: the model asks, the domain computes.
 
+The bank's FAQ is a tool too, so the figures in its answers (a transfer fee,
+opening hours) back the model's words like any computed figure.
+
 Each tool has a JSON schema (the OpenAI/Mistral ``tools`` format, which both
 SDKs accept) and a handler over the exact ``Decimal`` functions of
 :mod:`orchestrator.domain.loans`. ``run_tool`` never raises: bad arguments
@@ -16,9 +19,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orchestrator.dialog.faq import match_faq
 from orchestrator.dialog.quotes import make_quote
 from orchestrator.domain.apr import LoanInputError
 from orchestrator.domain.loans import amortization_schedule, max_principal
+from orchestrator.llm.guard import figures_in
 
 __all__ = ["TOOL_SCHEMAS", "ToolResult", "run_tool"]
 
@@ -50,6 +55,12 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         "loan_schedule",
         "The amortization schedule of a fixed-rate loan: the first and last rows and the totals.",
         _LOAN_PARAMS,
+    ),
+    _function(
+        "bank_faq",
+        "The bank's own answer to a frequently asked question: opening hours, documents, fees, limits, "
+        "branches, statements, passwords, how to contact the bank.",
+        {"question": {"type": "string", "description": "The caller's question, in their words."}},
     ),
     _function(
         "affordability",
@@ -140,10 +151,21 @@ def _affordability(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     return result, {"rate_percent": rate, "term_months": months}, {"max_principal": str(most)}
 
 
+def _faq(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    question = args.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise LoanInputError("question must be the caller's question as text")
+    faq = match_faq(question)
+    if faq is None:
+        return {"found": False, "answer": "No FAQ answers this; do not guess figures."}, {}, {}
+    return {"found": True, "topic": faq.id, "answer": faq.answer}, {}, {}
+
+
 _HANDLERS: dict[str, Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any], dict[str, str]]]] = {
     "loan_quote": _quote,
     "loan_schedule": _schedule,
     "affordability": _affordability,
+    "bank_faq": _faq,
 }
 
 
@@ -160,7 +182,8 @@ def _numbers_in(value: Any) -> list[str]:
         try:
             Decimal(value)
         except InvalidOperation:
-            return []
+            # Prose (an FAQ answer): every figure in it backs the same figure in the reply.
+            return [str(f) for f in figures_in(value)]
         return [value]
     return []
 

@@ -92,7 +92,9 @@ def test_a_quote_comes_from_the_loan_tool_and_the_model_phrases_it(backend, home
     first, second = (r.body for r in server.requests)
     assert first["model"] == ("mistral-small-latest" if backend == "mistral" else "served-mistral")
     assert first["stream"] is True
-    assert {t["function"]["name"] for t in first["tools"]} == {"loan_quote", "loan_schedule", "affordability"}
+    assert {t["function"]["name"] for t in first["tools"]} == {
+        "loan_quote", "loan_schedule", "affordability", "bank_faq"
+    }
     assert [m["role"] for m in first["messages"]] == ["system", "user"]
     assert first["messages"][1]["content"] == ASK
     tool_message = second["messages"][-1]

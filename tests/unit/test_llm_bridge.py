@@ -191,3 +191,21 @@ def test_history_is_kept_redacted_and_bounded():
     assert len(history) == 4 and history[-1] == {"role": "assistant", "content": "Answer 3."}
     assert all("4111" not in m["content"] for m in history)
     assert [m["role"] for m in client.requests[-1]] == ["system", "user", "assistant", "user", "assistant", "user"]
+
+
+def test_figures_from_the_banks_faq_tool_back_the_reply():
+    said = "International transfers cost 25 dollars and take one to three working days."
+    backed = ScriptedClient(call("bank_faq", {"question": "how much is an international transfer"}), text(said))
+    unbacked = ScriptedClient(text(said))
+
+    with_tool = bridge(backed).reply("how much is an international transfer", {})
+    without = bridge(unbacked).reply("how much is an international transfer", {})
+
+    assert with_tool.source == "llm" and with_tool.text == said
+    assert without.source == "rules" and without.flagged_figures == ("25",)
+
+
+def test_the_faq_tool_says_when_no_faq_answers():
+    body = json.loads(run_tool("bank_faq", {"question": "can I buy bitcoin"}).content)
+    assert body["found"] is False
+    assert not run_tool("bank_faq", {"question": ""}).ok
