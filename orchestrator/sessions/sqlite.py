@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,24 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
+def _use_wal(conn: sqlite3.Connection, wait_s: float) -> None:
+    """Put the database in WAL mode (it stays so); waits while another process holds the lock.
+
+    Switching the journal mode does not wait on SQLite's busy timeout, so two
+    processes opening a new database at once would see "database is locked".
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 class SqliteSessionStore:
     """Sessions as JSON rows in one SQLite file."""
 
@@ -33,7 +52,7 @@ class SqliteSessionStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(self._conn, wait_s=10.0)
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute(_SCHEMA)
         self._conn.commit()
