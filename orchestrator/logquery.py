@@ -20,6 +20,7 @@ import pandas as pd
 from orchestrator.errors import InputError, SessionNotFoundError
 from orchestrator.events import (
     AudioReceived,
+    CacheLookup,
     DialogReply,
     ErrorEvent,
     Event,
@@ -82,7 +83,7 @@ def event_stage(event: Event) -> str:
         return "audio"
     if isinstance(event, Transcript):
         return "stt"
-    if isinstance(event, DialogReply | LLMCall):
+    if isinstance(event, DialogReply | LLMCall | CacheLookup):
         return "dialog"
     if isinstance(event, TTSChunk | TTSAudio):
         return "tts"
@@ -106,6 +107,8 @@ def event_ms(event: Event) -> float | None:
     """The milliseconds an event reports for its stage, if any."""
     if isinstance(event, TTSAudio):
         return event.total_ms
+    if isinstance(event, CacheLookup):
+        return event.lookup_ms
     if isinstance(event, TurnEnded):
         return event.total_ms
     if isinstance(event, TurnStarted | ErrorEvent | TTSChunk):

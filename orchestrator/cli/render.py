@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orchestrator.events import (
     AudioReceived,
+    CacheLookup,
     DialogReply,
     ErrorEvent,
     Event,
@@ -37,6 +38,12 @@ def _what(event: Event) -> str:
         outcome = "ok" if event.ok else (event.category or "failed")
         tools = f", tools {', '.join(event.tool_calls)}" if event.tool_calls else ""
         return f"{event.model} round {event.round} try {event.attempt}: {outcome}, {event.ms} ms{tools}"
+    if isinstance(event, CacheLookup):
+        similarity = f"{event.similarity:.2f}" if event.similarity is not None else "-"
+        if event.cache_hit:
+            return f"cache hit (similarity {similarity}), {event.ms_saved} ms saved, lookup {event.lookup_ms} ms"
+        stored = ", answer stored" if event.stored else ""
+        return f"cache miss: {event.reason} (best {similarity}), lookup {event.lookup_ms} ms{stored}"
     if isinstance(event, TTSChunk):
         return f"piece {event.index} {'cached' if event.cached else 'synthesised'} in {event.ms} ms"
     if isinstance(event, TTSAudio):

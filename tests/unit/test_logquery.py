@@ -10,12 +10,15 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
+from orchestrator.cli.render import event_line
 from orchestrator.errors import InvalidSessionIdError
 from orchestrator.events import (
     AudioReceived,
+    CacheLookup,
     DialogReply,
     ErrorEvent,
     Event,
+    LLMCall,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -49,6 +52,8 @@ def one_of_each(sid: str = "q-1", turn: int = 1, start: float = 0.0) -> list[Eve
         TurnStarted(**base, input_kind="audio", backends={}),
         AudioReceived(**base, duration_s=1.0, sample_rate=16000, channels=1, speech_s=0.8, ms=3.0),
         Transcript(**base, text="hello", confidence=0.9, ms=120.0, backend="fake"),
+        CacheLookup(**base, cache_hit=False, reason="miss", similarity=0.4, threshold=0.78, lookup_ms=11.0),
+        LLMCall(**base, backend="mistral", model="m", round=0, attempt=1, ok=True, ms=300.0),
         DialogReply(**base, user_text="hello", text="Hi.", intent="greeting", slots={}, state="start", ms=2.0,
                     backend="rules"),
         TTSChunk(**base, index=0, text="Hi.", ms=40.0, audio_s=0.5),
@@ -70,12 +75,14 @@ def test_every_event_has_a_known_stage_and_level():
     stages = {e.type: event_stage(e) for e in one_of_each()}
     assert stages == {
         "turn_started": "turn", "audio_received": "audio", "transcript": "stt", "dialog_reply": "dialog",
+        "cache_lookup": "dialog", "llm_call": "dialog",
         "tts_chunk": "tts", "tts_audio": "tts", "error": "stt", "turn_ended": "turn",
     }
     assert set(stages.values()) <= set(STAGES)
     levels = {e.type: event_level(e) for e in one_of_each()}
     assert levels["error"] == "ERROR" and levels["turn_ended"] == "WARNING" and levels["tts_chunk"] == "DEBUG"
-    assert {levels[k] for k in ("turn_started", "audio_received", "transcript", "dialog_reply", "tts_audio")} == {
+    assert {levels[k] for k in ("turn_started", "audio_received", "transcript", "dialog_reply", "tts_audio",
+                                "cache_lookup", "llm_call")} == {
         "INFO"
     }
     assert set(levels.values()) <= set(LEVELS)
@@ -92,7 +99,15 @@ def test_an_error_in_any_pipeline_stage_can_be_filtered_by_that_stage(tmp_path):
 def test_the_ms_of_an_event_is_its_stage_duration():
     ms = {e.type: event_ms(e) for e in one_of_each()}
     assert ms == {"turn_started": None, "audio_received": 3.0, "transcript": 120.0, "dialog_reply": 2.0,
+                  "cache_lookup": 11.0, "llm_call": 300.0,
                   "tts_chunk": None, "tts_audio": 45.0, "error": None, "turn_ended": 200.0}
+
+
+def test_an_llm_failure_the_rules_answer_stood_in_for_is_a_warning_not_an_error():
+    recovered = ErrorEvent(session_id="q-1", turn=1, stage="dialog", category="llm_http_500", message="m",
+                           retryable=True, recovered=True)
+    assert event_level(recovered) == "WARNING"
+    assert "(recovered)" in event_line(recovered)
 
 
 def test_the_level_filter_is_a_minimum():
@@ -108,14 +123,14 @@ def test_sessions_are_merged_in_time_order(tmp_path):
     write_log(tmp_path, one_of_each("q-a", start=0.0))
     write_log(tmp_path, one_of_each("q-b", start=0.5))
     got = list(iter_events(tmp_path, LogFilter()))
-    assert len(got) == 16
+    assert len(got) == 2 * len(one_of_each())
     assert [e.wall_time for e in got] == sorted(e.wall_time for e in got)
     assert [e.session_id for e in got[:4]] == ["q-a", "q-b", "q-a", "q-b"]
 
 
 def test_the_since_filter_reads_naive_times_as_utc(tmp_path):
     write_log(tmp_path, one_of_each("q-s"))
-    naive = (T0 + timedelta(seconds=5.5)).replace(tzinfo=None).isoformat()
+    naive = (T0 + timedelta(seconds=len(one_of_each()) - 2.5)).replace(tzinfo=None).isoformat()
     kept = list(iter_events(tmp_path, LogFilter(since=parse_since(naive))))
     assert [e.type for e in kept] == ["error", "turn_ended"]
     assert parse_since("1.5h", T0) == T0 - timedelta(minutes=90)
