@@ -166,9 +166,12 @@ class FileCacheStore:
             return len(current) - len(kept)
 
     def clear(self) -> int:
-        """Delete every entry."""
+        """Delete every entry; a damaged file is replaced too (its entries count as 0)."""
         with self._locked():
-            count = len(self.load())
+            try:
+                count = len(self.load())
+            except BackendError:
+                count = 0
             self._write([])
             return count
 

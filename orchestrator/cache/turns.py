@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from loguru import logger
 
 from orchestrator.cache.audio import ReplyAudioStore
 from orchestrator.cache.encoders import load_cache_encoder
@@ -181,5 +182,9 @@ def load_turn_cache(settings: Settings) -> TurnCache | None:
         ttl_s=settings.cache_ttl_s,
         scope=session_scope(settings),
     )
-    cache.refresh()
+    try:
+        cache.refresh()
+    except VoicebotError as exc:
+        # A damaged store costs every turn its shortcut (each lookup says "error"), never the turn.
+        logger.warning("semantic cache unavailable: {}", exc.message)
     return TurnCache(cache, ReplyAudioStore(settings.cache_dir / "audio"), settings)

@@ -162,3 +162,30 @@ def test_cache_manager_tune_fails_when_no_threshold_is_safe(cli, tmp_path):
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text('{"a": "what are your fees", "b": "what are your fees", "hit": false}\n')
     assert cli("tune", "--pairs", str(pairs), "--json").exit_code == 1
+
+
+async def test_a_damaged_cache_file_costs_the_shortcut_never_the_turn(fake_settings):
+    from orchestrator.cache.turns import load_turn_cache
+
+    fake_settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    (fake_settings.cache_dir / "entries.json").write_text('{"format": 1, "entries": [garb', encoding="utf-8")
+    pipeline = make_pipeline(fake_settings)
+    pipeline.cache = load_turn_cache(fake_settings)
+
+    result = await pipeline.run_turn("damaged", text="What are your opening hours?")
+
+    assert any(faq.answer in result.reply for faq in FAQS)
+    lookup = next(e for e in result.events if isinstance(e, CacheLookup))
+    assert lookup.reason == "error" and not lookup.cache_hit
+    pipeline.store.close()
+
+
+def test_clear_replaces_a_damaged_cache_file(cli, fake_settings):
+    fake_settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    (fake_settings.cache_dir / "entries.json").write_text("not json", encoding="utf-8")
+    assert cli("stats", "--json").exit_code == 1  # stats says what is wrong...
+
+    cleared = cli("clear", "--json")
+
+    assert cleared.exit_code == 0, cleared.output  # ...and clear starts afresh
+    assert json.loads(cli("stats", "--json").stdout)["entries"] == 0
