@@ -1,4 +1,4 @@
-"""Atomic file writes: a temporary file in the same directory, then ``os.replace``."""
+"""Atomic file writes (a temporary file in the same directory, then ``os.replace``) and one text reader."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+from orchestrator.errors import InputError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "read_text_lines"]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -27,3 +29,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
 def atomic_write_text(path: Path, text: str) -> Path:
     """UTF-8 text version of ``atomic_write_bytes``."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_text_lines(path: Path, what: str = "") -> list[str]:
+    """The lines of a UTF-8 text file the user named; ``InputError`` says why it cannot be read."""
+    name = f"{what} {path}" if what else str(path)
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{name} is not UTF-8 text") from None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from orchestrator import audio as audio_mod
-from orchestrator.adapters.activation import served_model_for, session_choice
+from orchestrator.adapters.activation import resolve_adapter, session_choice
 from orchestrator.adapters.dialogs import adapted_dialog
 from orchestrator.compliance import (
     AI_DISCLOSURE,
@@ -61,12 +61,12 @@ from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
 from orchestrator.sessions.ids import session_file, validate_session_id
 from orchestrator.stt.base import STT
 from orchestrator.trace import Tracer
-
-if TYPE_CHECKING:
-    from orchestrator.cache.turns import TurnCache, TurnLookup
 from orchestrator.tts.base import TTS
 from orchestrator.tts.chunking import split_for_speech, split_sentences
 from orchestrator.tts.stream import SpeechStream, SpokenPiece
+
+if TYPE_CHECKING:
+    from orchestrator.cache.turns import TurnCache, TurnLookup
 
 __all__ = ["AudioInput", "Pipeline", "TurnResult"]
 
@@ -229,17 +229,21 @@ class Pipeline:
                 if not user_text:
                     raise EmptyTextError("the message is empty: type or say something")
             stage = "dialog"
-            lookup, served = await self._cache_serve(user_text, state, trace, timings, on_audio_chunk, turn_start)
-            speech = self._speech_stream(trace, on_audio_chunk)
-            try:
-                if served:  # a semantic-cache hit: no dialog, reply audio already spoken
-                    dialog_turn, (reply_audio, rate, first_ms) = served
-                else:
-                    dialog_turn = await self._dialog(user_text, state, trace, timings, speech)
+            # The session's LoRA adapter (or the global one), read once for the cache and the dialog.
+            adapter = await asyncio.to_thread(resolve_adapter, self.settings, state.adapter)
+            lookup, served = await self._cache_serve(
+                user_text, state, adapter, trace, timings, on_audio_chunk, turn_start
+            )
+            if served is not None:  # a semantic-cache hit: no dialog, the reply already spoken
+                dialog_turn, (reply_audio, rate, first_ms) = served
+            else:
+                speech = self._speech_stream(trace, on_audio_chunk)
+                try:
+                    dialog_turn = await self._dialog(user_text, state, adapter, trace, timings, speech)
                     stage = "tts"
                     reply_audio, rate, first_ms = await self._speak(speech, trace, timings, turn_start)
-            finally:
-                await speech.cancel()
+                finally:
+                    await speech.cancel()
             await self._cache_note(lookup, state, trace, dialog_turn, reply_audio, rate, timings)
         except VoicebotError as exc:
             await self._fail(state, trace, stage, exc, timings, turn_start)
@@ -397,6 +401,7 @@ class Pipeline:
         self,
         user_text: str,
         state: SessionState,
+        adapter: str | None,
         trace: _TurnTrace,
         timings: dict[str, float],
         speech: SpeechStream,
@@ -406,8 +411,9 @@ class Pipeline:
         consent = consent_in(clean)
         if consent is not None:
             state.voice_consent = consent
-        # The session's LoRA adapter (or the global one) picks the dialog's intent classifier.
-        dialog, adapter = await asyncio.to_thread(adapted_dialog, self.dialog, self.settings, state.adapter)
+        # The adapter picks the rules dialog's intent classifier, or an LLM backend's served model.
+        adapted = await asyncio.to_thread(adapted_dialog, self.dialog, self.settings, adapter)
+        dialog = adapted.dialog
         disclose = self.settings.disclosure and not state.dialog.get("disclosed")
         if disclose:
             # Regulators want the AI-and-recording notice before anything else is said;
@@ -426,10 +432,8 @@ class Pipeline:
             )
             speech.put(dialog_turn.text)
         elif isinstance(dialog, StreamingDialog):
-            # An adapter may name a served LoRA (vLLM) or a fine-tuned Mistral model for the request.
-            model = await asyncio.to_thread(served_model_for, self.settings, state.adapter)
             dialog_turn = await asyncio.to_thread(
-                functools.partial(dialog.reply_stream, model=model),
+                functools.partial(dialog.reply_stream, model=adapted.model),
                 clean, dict(state.dialog), speech.put_threadsafe,
             )
         else:
@@ -484,6 +488,7 @@ class Pipeline:
         self,
         user_text: str,
         state: SessionState,
+        adapter: str | None,
         trace: _TurnTrace,
         timings: dict[str, float],
         on_audio_chunk: AudioChunkCallback | None,
@@ -493,7 +498,7 @@ class Pipeline:
         if self.cache is None:
             return None, None
         start = time.perf_counter()
-        lookup = await asyncio.to_thread(self.cache.lookup, user_text, state.dialog, state.adapter)
+        lookup = await asyncio.to_thread(self.cache.lookup, user_text, state.dialog, adapter)
         if not lookup.hit:
             return lookup, None
         turn = self.cache.answer(lookup, state.dialog)

@@ -1,41 +1,46 @@
 """The dialog that serves one turn, given the adapter chosen for its session.
 
 The rules dialog gets the adapter's intent classifier instead of its own.
-An LLM backend is returned as it is: it asks :func:`served_model_for` which
-model to request.
+An LLM backend is returned as it is, with the adapter's served model to request.
 """
 
 from __future__ import annotations
 
-from orchestrator.adapters.activation import resolve_adapter
+from dataclasses import dataclass
+
 from orchestrator.adapters.classifier import load_adapter_classifier
 from orchestrator.adapters.store import find_adapter
 from orchestrator.config import Settings
 from orchestrator.llm.base import DialogBackend
 
-__all__ = ["adapted_dialog"]
+__all__ = ["AdaptedDialog", "adapted_dialog"]
 
 
-def adapted_dialog(
-    dialog: DialogBackend, settings: Settings, session_adapter: str | None
-) -> tuple[DialogBackend, str | None]:
-    """(the dialog to run this turn, the adapter serving it or None).
+@dataclass(frozen=True, slots=True)
+class AdaptedDialog:
+    """What serves one turn: the dialog, its adapter, and the model an LLM backend should request."""
+
+    dialog: DialogBackend
+    adapter: str | None = None
+    model: str | None = None  # the adapter's served LoRA or fine-tuned model id (None: the backend's own)
+
+
+def adapted_dialog(dialog: DialogBackend, settings: Settings, adapter: str | None) -> AdaptedDialog:
+    """The dialog to run this turn with ``adapter`` (already resolved by ``resolve_adapter``; None: none).
 
     Blocking: the first turn with an adapter loads it (about 1-2 s). Raises
-    ``AdapterNotFoundError`` or ``AdapterLoadError`` when the chosen adapter
-    is gone or broken, so the turn fails with a clear error instead of
-    silently using the base model.
+    ``AdapterNotFoundError`` or ``AdapterLoadError`` when the adapter is gone
+    or broken, so the turn fails with a clear error instead of silently
+    using the base model.
     """
     from orchestrator.dialog.rules import RulesDialog  # here: rules -> llm -> rules at import time
 
-    name = resolve_adapter(settings, session_adapter)
-    if name is None:
-        return dialog, None
+    if adapter is None:
+        return AdaptedDialog(dialog)
     if not isinstance(dialog, RulesDialog):
-        find_adapter(settings, name)  # the LLM side reads served_model_for(); the adapter must exist
-        return dialog, name
+        return AdaptedDialog(dialog, adapter, find_adapter(settings, adapter).info.served_model)
     # A RulesDialog only holds its classifier (all state is in the memory it is given): cheap per turn.
-    return RulesDialog(load_adapter_classifier(settings, name)), name
+    return AdaptedDialog(RulesDialog(load_adapter_classifier(settings, adapter)), adapter)
 
 
 def adapter_problem(dialog: DialogBackend, settings: Settings, name: str) -> str | None:

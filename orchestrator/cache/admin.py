@@ -24,7 +24,7 @@ from orchestrator.cache.stores import CacheStore
 from orchestrator.compliance import redact
 from orchestrator.errors import InputError
 from orchestrator.events import CacheLookup
-from orchestrator.fsutil import atomic_write_text
+from orchestrator.fsutil import atomic_write_text, read_text_lines
 from orchestrator.llm.base import DialogBackend
 from orchestrator.logquery import LogFilter, iter_events
 
@@ -75,12 +75,7 @@ def stats(store: CacheStore, logs_dir: Path, *, index_kind: str | None = None) -
 
 def read_questions(path: Path) -> list[str]:
     """Questions to warm with: one per line (``#`` comments), or JSON Lines with a ``text`` field."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
+    lines = read_text_lines(path)
     questions: list[str] = []
     for number, line in enumerate(lines, 1):
         text = line.strip()
@@ -144,12 +139,7 @@ def _import_problem(entry: CacheEntry, dim: int) -> str | None:
 
 def import_entries(cache: SemanticCache, path: Path) -> dict[str, Any]:
     """Add the entries of an export, each checked again; InputError for a file that is not one."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
+    lines = read_text_lines(path)
     known = {e.id for e in cache.entries(include_expired=True)}
     good: list[CacheEntry] = []
     skipped: Counter[str] = Counter()

@@ -31,6 +31,7 @@ from orchestrator.cache.keys import faq_topic, judge, slot_signature
 from orchestrator.cache.semantic import refusal
 from orchestrator.compliance import redact
 from orchestrator.errors import InputError
+from orchestrator.fsutil import read_text_lines
 
 __all__ = ["SHIPPED_PAIRS", "LabelledPair", "load_pairs", "thresholds_between", "tune"]
 
@@ -50,10 +51,7 @@ class LabelledPair:
 def load_pairs(path: Path | None = None) -> list[LabelledPair]:
     """The pairs in ``path`` (default: the shipped file); InputError names the bad line."""
     path = path or SHIPPED_PAIRS
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read the pairs file {path}: {exc.strerror or exc}") from None
+    lines = read_text_lines(path, "the pairs file")
     pairs: list[LabelledPair] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():

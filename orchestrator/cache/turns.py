@@ -29,7 +29,7 @@ from orchestrator.config import Settings
 from orchestrator.errors import VoicebotError
 from orchestrator.llm.base import DialogTurn
 
-__all__ = ["TurnCache", "TurnLookup", "base_scope", "load_turn_cache", "session_scope"]
+__all__ = ["TurnCache", "TurnLookup", "adapter_scope", "base_scope", "load_turn_cache", "session_scope"]
 
 
 def base_scope(settings: Settings) -> str:
@@ -38,19 +38,19 @@ def base_scope(settings: Settings) -> str:
     return f"{settings.cache_encoder}/{dialog}"
 
 
+def adapter_scope(settings: Settings, adapter: str | None) -> str:
+    """``base_scope`` plus the LoRA adapter serving the turn (already resolved; None: none)."""
+    return f"{base_scope(settings)}/{adapter or 'none'}"
+
+
 def session_scope(settings: Settings, session_adapter: str | None = None) -> str:
-    """``base_scope`` plus the LoRA adapter serving a session with this adapter choice."""
-    return f"{base_scope(settings)}/{_adapter(settings, session_adapter)}"
-
-
-def _adapter(settings: Settings, session_adapter: str | None) -> str:
-    """The LoRA adapter serving the session ("none" without one)."""
+    """``adapter_scope`` for a session with this adapter choice (the global one when None)."""
     try:
         from orchestrator.adapters.activation import resolve_adapter
 
-        return resolve_adapter(settings, session_adapter) or "none"
+        return adapter_scope(settings, resolve_adapter(settings, session_adapter))
     except (ImportError, VoicebotError, OSError, ValueError):
-        return session_adapter or "none"
+        return adapter_scope(settings, session_adapter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +80,10 @@ class TurnCache:
         """The cosine similarity a hit needs."""
         return self.cache.threshold
 
-    def lookup(self, user_text: str, memory: Mapping[str, Any], session_adapter: str | None) -> TurnLookup:
-        """Probe the cache for this turn (blocking: it embeds the text)."""
+    def lookup(self, user_text: str, memory: Mapping[str, Any], adapter: str | None) -> TurnLookup:
+        """Probe the cache for a turn served by ``adapter`` (resolved; None: none). Blocking: it embeds the text."""
         try:
-            probe = self.cache.probe(user_text, memory, scope=session_scope(self.settings, session_adapter))
+            probe = self.cache.probe(user_text, memory, scope=adapter_scope(self.settings, adapter))
         except (VoicebotError, OSError, ValueError):
             # A broken store or encoder costs the turn its shortcut, never its answer.
             return TurnLookup(Probe("", "error"), serve=False, reason="error")

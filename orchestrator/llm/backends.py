@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 
 from orchestrator.config import Settings
-from orchestrator.dialog.rules import RulesDialog
 from orchestrator.errors import ConfigError
-from orchestrator.llm.base import DIALOG_BACKENDS
+from orchestrator.llm.base import DIALOG_BACKENDS, DialogBackend
 from orchestrator.llm.bridge import LLMDialog, LLMOptions
 
 __all__ = ["llm_options"]
@@ -33,10 +32,9 @@ def llm_options(settings: Settings, model: str) -> LLMOptions:
     )
 
 
-def _fallback(settings: Settings) -> RulesDialog:
-    from orchestrator.nlu.intents import load_intent_classifier
-
-    return RulesDialog(load_intent_classifier(settings.intent_classifier))
+def _fallback(settings: Settings) -> DialogBackend:
+    """The ``rules`` dialog, built by its own factory, to stand behind the LLM."""
+    return DIALOG_BACKENDS.create("rules", settings)
 
 
 @DIALOG_BACKENDS.register("mistral")

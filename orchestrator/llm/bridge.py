@@ -19,6 +19,7 @@ One turn, in order:
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -313,13 +314,9 @@ def _with_history(
 ) -> DialogTurn:
     history = [*memory.get("llm_history", []), {"role": "user", "content": redact(user_text)},
                {"role": "assistant", "content": redact(reply)}]
-    return DialogTurn(
-        text=result.text,
-        intent=result.intent,
-        slots=result.slots,
-        state=result.state,
-        memory={**result.memory, "llm_history": history[-2 * keep_turns:]},
-        figures=result.figures,
+    return dataclasses.replace(
+        result,
+        memory={**result.memory, "llm_history": history[-2 * keep_turns:] if keep_turns else []},
         source=source,
         llm_calls=tuple(calls or ()),
         notes=tuple(notes or ()),

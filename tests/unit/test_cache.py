@@ -225,3 +225,14 @@ def test_the_lower_topic_bar_needs_the_faqs_own_answer_in_the_entry():
     assert judge(0.99, **same, topics=("branch_locations", hours.id)) == "topic_differs"
     assert judge(0.99, threshold=0.8, topic_threshold=0.5, signatures=(("number=1",), ()),
                  topics=(hours.id, hours.id)) == "slots_differ"
+
+
+def test_a_pairs_file_that_is_not_utf8_is_an_input_error(tmp_path):
+    from orchestrator.cache.tune import load_pairs
+    from orchestrator.errors import InputError
+
+    bad = tmp_path / "pairs.jsonl"
+    bad.write_bytes(b'{"a": "caf\xe9"}\n')
+
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_pairs(bad)

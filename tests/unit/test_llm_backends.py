@@ -220,19 +220,19 @@ def test_a_figure_no_tool_backs_is_flagged_and_replaced(backend, home, server, m
     assert [e.category for e in of_type(result, ErrorEvent)] == ["llm_unbacked_figure"]
 
 
-def test_a_mid_stream_drop_keeps_what_was_said_and_the_rules_finish(home, server, monkeypatch):
-    # The first sentence arrives, then the server closes the stream without [DONE] or a stop chunk.
-    broken = Reply(chunks=[{"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                            "choices": [{"index": 0, "delta": {"content": "Let me see. Hmm"}, "finish_reason": None}]},
-                           {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                            "choices": [{"index": 0, "delta": {"content": " Okay"}, "finish_reason": None}]}])
-    server.queue(broken)
+def test_a_stream_that_ends_without_a_stop_chunk_is_the_models_answer(home, server, monkeypatch):
+    # Two text chunks and [DONE], but no chunk with a finish_reason (some servers never send one).
+    def chunk(content: str) -> dict[str, Any]:
+        return {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}]}
+
+    server.queue(Reply(chunks=[chunk("Let me see. Hmm"), chunk(" okay.")]))
     pipeline = pipeline_for(llm_settings(home, "openai", server, monkeypatch))
 
     result = turn(pipeline, "hello there")
 
-    # A stream that just ends without a finished reply still counts as the model's answer.
-    assert result.reply.startswith("Let me see.")
+    assert result.reply == "Let me see. Hmm okay."
+    assert of_type(result, DialogReply)[0].source == "llm" and of_type(result, ErrorEvent) == []
 
 
 # -- what leaves the process ----------------------------------------------------------------
