@@ -14,6 +14,7 @@ from orchestrator.cli.metrics import metrics_app
 from orchestrator.cli.monitor import monitor_session
 from orchestrator.cli.replay import replay_session
 from orchestrator.cli.report import report
+from orchestrator.cli.robustness import robustness
 from orchestrator.cli.scenario import run_scenario_command
 from orchestrator.cli.sessions import sessions_app
 from orchestrator.cli.turn import turn
@@ -32,6 +33,7 @@ app.command("turn")(turn)
 app.command("bench")(bench)
 app.command("eval-intents")(eval_intents)
 app.command("run-scenario")(run_scenario_command)
+app.command("robustness")(robustness)
 app.command("monitor-session")(monitor_session)
 app.command("orchestrator-log")(orchestrator_log)
 app.command("replay-session")(replay_session)
