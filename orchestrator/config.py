@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     stt_beam_size: int = Field(default=1, ge=1, le=10)
     stt_language: str = "en"
     stt_threads: int = Field(default=2, ge=1, le=64)
+    # CTranslate2 workers: how many Whisper decodes run at once (concurrent sessions); 1 queues them.
+    stt_workers: int = Field(default=2, ge=1, le=16)
     # Encode only clip + 3 s (at least 8 s) of context instead of Whisper's fixed 30 s window;
     # a looping decode falls back to the full window. False = stock faster-whisper.
     stt_fit_window: bool = True

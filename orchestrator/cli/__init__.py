@@ -9,6 +9,7 @@ from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
 from orchestrator.cli.cache import cache_app
 from orchestrator.cli.intents import eval_intents
+from orchestrator.cli.load import load
 from orchestrator.cli.logs import orchestrator_log
 from orchestrator.cli.metrics import metrics_app
 from orchestrator.cli.monitor import monitor_session
@@ -34,6 +35,7 @@ app.command("bench")(bench)
 app.command("eval-intents")(eval_intents)
 app.command("run-scenario")(run_scenario_command)
 app.command("robustness")(robustness)
+app.command("load")(load)
 app.command("monitor-session")(monitor_session)
 app.command("orchestrator-log")(orchestrator_log)
 app.command("replay-session")(replay_session)

@@ -108,6 +108,7 @@ class WhisperSTT:
         language: str = "en",
         threads: int = 2,
         fit_window: bool = True,
+        workers: int = 2,
     ) -> None:
         try:
             from faster_whisper import WhisperModel
@@ -124,7 +125,7 @@ class WhisperSTT:
 
         self._fit_window = fit_window
         self._model = WhisperModel(
-            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1
+            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=workers
         )
         multilingual = self._model.model.is_multilingual
         self._tokenizer = Tokenizer(
@@ -224,6 +225,7 @@ def _create_base(settings: Settings) -> WhisperSTT:
         language=settings.stt_language,
         threads=settings.stt_threads,
         fit_window=settings.stt_fit_window,
+        workers=settings.stt_workers,
     )
 
 
@@ -242,4 +244,5 @@ def _create_tiny(settings: Settings) -> WhisperSTT:
         language="en",  # tiny.en is English-only
         threads=settings.stt_threads,
         fit_window=settings.stt_fit_window,
+        workers=settings.stt_workers,
     )
