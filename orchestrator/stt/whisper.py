@@ -109,6 +109,7 @@ class WhisperSTT:
         threads: int = 2,
         fit_window: bool = True,
         workers: int = 2,
+        prompt: str | None = None,
     ) -> None:
         try:
             from faster_whisper import WhisperModel
@@ -134,7 +135,12 @@ class WhisperSTT:
             task="transcribe",
             language=language if multilingual else None,
         )
-        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        # A prompt reads as text said before this utterance: it leans the decoder to the domain's words.
+        self._initial_prompt = prompt.strip() if prompt and prompt.strip() else None
+        context = [self._tokenizer.sot_prev, *self._tokenizer.encode(" " + self._initial_prompt)[:200]] if (
+            self._initial_prompt
+        ) else []
+        self._prompt = [*context, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
         self._suppress = get_suppressed_tokens(self._tokenizer, [-1])
 
     def transcribe(self, samples: np.ndarray) -> Transcription:
@@ -167,7 +173,7 @@ class WhisperSTT:
             get_ctranslate2_storage(np.ascontiguousarray(features[None])), to_cpu=False
         )
         # Speech runs at ~3 words (~5 tokens) a second; more means a loop.
-        max_length = min(440, int(_MAX_TOKENS_PER_S * seconds) + 16)
+        max_length = min(440, int(_MAX_TOKENS_PER_S * seconds) + 16 + len(self._prompt))
         result = self._model.model.generate(
             encoded,
             [self._prompt],
@@ -196,6 +202,7 @@ class WhisperSTT:
             condition_on_previous_text=False,
             without_timestamps=True,
             vad_filter=False,
+            initial_prompt=self._initial_prompt,
         )
         segs = list(segments)
         text = " ".join(s.text.strip() for s in segs).strip()
@@ -226,6 +233,7 @@ def _create_base(settings: Settings) -> WhisperSTT:
         threads=settings.stt_threads,
         fit_window=settings.stt_fit_window,
         workers=settings.stt_workers,
+        prompt=settings.stt_prompt,
     )
 
 
@@ -245,4 +253,5 @@ def _create_tiny(settings: Settings) -> WhisperSTT:
         threads=settings.stt_threads,
         fit_window=settings.stt_fit_window,
         workers=settings.stt_workers,
+        prompt=settings.stt_prompt,
     )
