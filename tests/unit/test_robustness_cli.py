@@ -52,8 +52,8 @@ def lab(tmp_path: Path, home: Path) -> dict[str, Path]:
     (personas / "gb.yaml").write_text("name: gb\nvoice: {engine: espeak, name: en-gb, rate: 220}\n", encoding="utf-8")
     (personas / "us.yaml").write_text("name: us-grand\nvoice: {engine: espeak, name: en-us}\n"
                                       "style: {numbers: grand}\n", encoding="utf-8")
-    return {"scenarios": folder, "gb": personas / "gb.yaml", "us": personas / "us.yaml", "typed": tmp_path / "typed.yaml",
-            "out": tmp_path}
+    return {"scenarios": folder, "gb": personas / "gb.yaml", "us": personas / "us.yaml",
+            "typed": tmp_path / "typed.yaml", "out": tmp_path}
 
 
 def _run(lab: dict[str, Path], *extra: str) -> tuple[int, str]:
