@@ -79,8 +79,10 @@ class Settings(BaseSettings):
     stt_threads: int = Field(default=2, ge=1, le=64)
     # Text Whisper reads as said before each utterance, leaning it to banking words ("percent", "years",
     # "yes"): measured with `voicebot robustness` (README); "" turns it off.
+    # No figures in it: a figure in the prompt can surface in a transcript the caller never said.
     stt_prompt: str = (
-        "A caller asks the bank about a loan: 25,000 dollars, 30 grand, over 5 years, at 6.5 percent. Yes, please."
+        "A caller talks to the bank about a loan: the amount in dollars or grand, the term in years or months, "
+        "the interest rate in percent. Yes, please. No, sorry."
     )
     # CTranslate2 workers: how many Whisper decodes run at once (concurrent sessions); 1 queues them.
     stt_workers: int = Field(default=2, ge=1, le=16)
