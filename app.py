@@ -29,6 +29,7 @@ from orchestrator.ui.access import (
     claim_session,
     current_principal,
     replay_choices,
+    replay_prompt,
 )
 from orchestrator.ui.adapters import PICKER_ID, adapter_picker, apply_adapter_choice
 from orchestrator.ui.auth import Login, check_bind, ensure_auth_secret
@@ -222,8 +223,7 @@ async def on_list_replays(action: cl.Action) -> None:
     principal = _principal()
     choices = await asyncio.to_thread(replay_choices, PIPELINE.store, principal, _chat().session_id)
     actions = [cl.Action(name="replay_pick", payload={"session": c.session_id}, label=c.label) for c in choices]
-    whose = "any caller's" if principal.is_qa else "your"
-    await _say(f"Pick one of {whose} sessions to replay." if choices else f"No saved sessions of {whose} yet.", actions)
+    await _say(replay_prompt(principal, choices), actions)
 
 
 @cl.action_callback("replay_session")

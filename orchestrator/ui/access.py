@@ -29,6 +29,7 @@ __all__ = [
     "current_principal",
     "principal_for",
     "replay_choices",
+    "replay_prompt",
 ]
 
 QA_ROLE = "qa"
@@ -119,6 +120,15 @@ def replay_choices(
         if len(choices) >= limit:
             break
     return choices
+
+
+def replay_prompt(principal: Principal, choices: list[ReplayChoice]) -> str:
+    """The text above the list of sessions to replay."""
+    if principal.owner is None and not principal.is_qa:
+        return "This browser sent no session cookie, so it has no sessions to list: allow cookies and reload."
+    if choices:
+        return "Pick any caller's session to replay." if principal.is_qa else "Pick one of your sessions to replay."
+    return "No other saved sessions yet." if principal.is_qa else "No other saved sessions of yours yet."
 
 
 def authorize_replay(store: SessionStore, principal: Principal, requested: object, own_session: str) -> str:

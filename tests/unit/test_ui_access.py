@@ -24,6 +24,7 @@ from orchestrator.ui.access import (
     current_principal,
     principal_for,
     replay_choices,
+    replay_prompt,
 )
 from orchestrator.ui.auth import Login
 from orchestrator.ui.browser import BROWSER_COOKIE
@@ -154,6 +155,14 @@ def test_labels_say_whose_session_it_is_when_it_is_not_yours(populated):
     assert labels["a-1"].endswith("· another browser")
     assert labels["cli-1"].endswith("· no owner")
     assert BROWSER_A.owner not in "".join(labels.values())
+
+
+def test_the_text_above_the_list_says_whose_sessions_they_are(populated):
+    assert replay_prompt(BROWSER_A, replay_choices(populated, BROWSER_A)) == "Pick one of your sessions to replay."
+    assert replay_prompt(ALICE_QA, replay_choices(populated, ALICE_QA)) == "Pick any caller's session to replay."
+    assert replay_prompt(BROWSER_A, []) == "No other saved sessions of yours yet."
+    assert replay_prompt(ALICE_QA, []) == "No other saved sessions yet."
+    assert "allow cookies" in replay_prompt(Principal(owner=None), [])
 
 
 def test_the_list_is_newest_first_and_capped(store):

@@ -149,7 +149,7 @@ def test_a_damaged_users_file_is_a_config_error_not_an_empty_list(tmp_path: Path
 
     store = UserStore(path, cost=CHEAP)
 
-    with pytest.raises(ConfigError, match="users file .* is damaged"):
+    with pytest.raises(ConfigError, match=r"users file .* is damaged"):
         store.users()
     with pytest.raises(ConfigError):
         store.authenticate("a", "whatever-password")
