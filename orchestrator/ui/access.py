@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from loguru import logger
+
 from orchestrator.errors import VoicebotError
 from orchestrator.sessions.base import SessionState, SessionStore
 from orchestrator.sessions.ids import validate_session_id
@@ -151,5 +153,9 @@ async def claim_session(pipeline: Any, session_id: str, principal: Principal) ->
     """Record ``principal`` as the owner of the chat's stored session unless it has one; the owner in effect."""
     if principal.owner is None:
         return None
-    owner: str | None = await pipeline.set_owner(session_id, principal.owner)
+    try:
+        owner: str | None = await pipeline.set_owner(session_id, principal.owner)
+    except Exception as exc:  # the reply still renders; the session just stays unlisted
+        logger.warning("could not record the owner of session {}: {}", session_id, exc)
+        return None
     return owner

@@ -28,6 +28,11 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator
 from tests.conftest import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Every browser test module: `pytestmark = BROWSER_MARKS`.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian Chromium is not installed at {CHROMIUM}"),
+]
 STARTUP_TIMEOUT_S = 120
 TURN_TIMEOUT_MS = 120_000  # a turn on two shared cores: Whisper + Piper, first calls warm up
 UI_TIMEOUT_MS = 60_000

@@ -22,12 +22,13 @@ from urllib.parse import urljoin, urlsplit
 
 import numpy as np
 import pytest
+from playwright.sync_api import Browser, FilePayload, Locator, Playwright, expect
 
 from tests.e2e.harness import (
     ASSISTANT_MESSAGE,
+    BROWSER_MARKS,
     CHAT_INPUT,
     CHAT_SUBMIT,
-    CHROMIUM,
     MIC_BUTTON,
     TURN_TIMEOUT_MS,
     UI_TIMEOUT_MS,
@@ -44,18 +45,7 @@ from tests.e2e.harness import (
     step_button,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian Chromium is not installed at {CHROMIUM}"),
-]
-
-from playwright.sync_api import (  # noqa: E402  (after the skip marker on purpose)
-    Browser,
-    FilePayload,
-    Locator,
-    Playwright,
-    expect,
-)
+pytestmark = BROWSER_MARKS
 
 LOAN_QUESTION = "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent."
 LEAD_SILENCE_S = 0.3

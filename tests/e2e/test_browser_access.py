@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page, Playwright, Route, expect
 
 from tests.e2e.harness import (
-    CHROMIUM,
+    BROWSER_MARKS,
     TURN_TIMEOUT_MS,
     UI_TIMEOUT_MS,
     Server,
@@ -28,12 +30,7 @@ from tests.e2e.harness import (
     start_app,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian Chromium is not installed at {CHROMIUM}"),
-]
-
-from playwright.sync_api import Browser, Page, Playwright, Route, expect  # noqa: E402
+pytestmark = BROWSER_MARKS
 
 FAKE_STACK = {
     "VOICEBOT_STT": "fake",
@@ -75,16 +72,8 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def tabs(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[[Server], Tab]]:
     """Open as many separate browsers (contexts) as a test needs; all closed at the end."""
-    opened: list[Any] = []
-
-    def new(server: Server) -> Tab:
-        manager = open_tab(server, chromium, request)
-        opened.append(manager)
-        return manager.__enter__()
-
-    yield new
-    for manager in reversed(opened):
-        manager.__exit__(None, None, None)
+    with ExitStack() as stack:
+        yield lambda server: stack.enter_context(open_tab(server, chromium, request))
 
 
 # --------------------------------------------------------------------------- helpers

@@ -252,3 +252,12 @@ def test_a_session_stored_before_owners_existed_loads_with_no_owner(fake_setting
     assert state is not None and state.owner is None and state.turns == 3
     assert ids(replay_choices(store, BROWSER_A)) == set()
     assert ids(replay_choices(store, ALICE_QA)) == {"old-1"}
+
+
+async def test_a_store_that_fails_while_claiming_leaves_the_session_unowned_instead_of_raising(
+    fake_pipeline: Pipeline,
+):
+    await fake_pipeline.run_turn("s-broken", text="hello")
+    fake_pipeline.store.close()  # every later load or save fails
+
+    assert await claim_session(fake_pipeline, "s-broken", BROWSER_A) is None
