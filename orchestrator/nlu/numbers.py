@@ -280,11 +280,29 @@ class LoanMentions:
         return not (self.amounts or self.rates or self.terms or self.bare or self.bad_terms)
 
 
-_UNIT = r"(?:\s*(?:%|percent|per\s*cent|dollars?|years?|months?))?"
+_UNIT = r"(?:\s*(%|percent|per\s*cent|dollars?|years?|months?))?"
+# "20 or 30 thousand", "5 to 6 percent", "between 5 and 6 percent"; both sides' units are captured.
 _ALTERNATIVES_RE = re.compile(
-    rf"\$?{_DIGITS}{_UNIT}\s+(?:or|to)\s+\$?{_DIGITS}|\bbetween\s+\$?{_DIGITS}{_UNIT}\s+and\s+\$?{_DIGITS}",
+    rf"(\$)?{_DIGITS}{_UNIT}\s+(?:or|to)\s+(\$)?{_DIGITS}{_UNIT}"
+    rf"|\bbetween\s+(\$)?{_DIGITS}{_UNIT}\s+and\s+(\$)?{_DIGITS}{_UNIT}",
     re.IGNORECASE,
 )
+
+
+def _unit_kind(sign: str | None, unit: str | None) -> str | None:
+    word = (unit or "").lower()
+    return "money" if sign or word.startswith("dollar") else "term" if word[:1] in ("y", "m") else (
+        "rate" if word else None)
+
+
+def _offers_alternatives(norm: str) -> bool:
+    """Two values of one kind joined by "or"/"to": "5 years or 6.5 percent" (a mishearing of "at") is not."""
+    for m in _ALTERNATIVES_RE.finditer(norm):
+        sign1, unit1, sign2, unit2 = m.groups()[4:] if m.group(0).lower().startswith("between") else m.groups()[:4]
+        a, b = _unit_kind(sign1, unit1), _unit_kind(sign2, unit2)
+        if a is None or b is None or a == b:
+            return True
+    return False
 
 
 _RATE_CUE_RE = re.compile(
@@ -377,5 +395,5 @@ def find_loan_mentions(text: str) -> LoanMentions:
         terms=_unique(_after_correction(terms, cues)),
         bare=_unique(_after_correction(bare, cues)),
         bad_terms=tuple(bad_terms),
-        alternatives=bool(_ALTERNATIVES_RE.search(norm)),
+        alternatives=_offers_alternatives(norm),
     )

@@ -69,3 +69,12 @@ def test_digits_read_out_without_a_scale_stay_apart_so_a_spoken_card_is_still_re
 def test_oh_outside_a_figure_is_a_word():
     assert digitize("oh, I want twenty thousand") == "oh, I want 20000"
     assert digitize("I am ok") == "I am ok"
+
+
+def test_a_misheard_at_between_a_term_and_a_rate_is_not_taken_for_two_alternatives():
+    # Whisper on a noisy phone line: "over 5 years at 6.5 percent" -> "over 5 years or 6.5%".
+    reading = read_slots("I'd like to borrow $25,000 over 5 years or 6.5%.")
+    assert reading.problem is None
+    assert reading.values == {"principal": "25000", "term_months": 60, "rate_percent": "6.5"}
+    for same_kind in ("5 percent or 6 percent", "5 years or 6 years", "$20000 or 30000 dollars", "5 to 6 percent"):
+        assert read_slots(same_kind).problem == "I heard more than one value. Please give me just one.", same_kind
