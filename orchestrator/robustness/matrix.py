@@ -13,7 +13,6 @@ as the persona gates the real recordings' WER.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from orchestrator.fsutil import read_json
 from orchestrator.robustness.lab import CellRuns
 from orchestrator.robustness.spec import PerturbationError, parse_perturbation
 from orchestrator.scenarios.checks import same_value
@@ -180,12 +180,7 @@ def check_gates(report: dict[str, Any], gates: list[Gate]) -> list[str]:
 
 def load_baseline(path: Path) -> dict[str, Any]:
     """A report saved with ``voicebot robustness --json``; raises ``PerturbationError`` when unusable."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PerturbationError(f"{path}: no such baseline file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PerturbationError(f"{path}: not a JSON report ({exc})") from None
+    data = read_json(path, PerturbationError, missing="baseline file", kind="report")
     if not isinstance(data, dict) or not isinstance(data.get("matrix"), dict):
         raise PerturbationError(f"{path}: not a robustness report (no 'matrix' object)")
     return data

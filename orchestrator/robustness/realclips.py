@@ -11,7 +11,6 @@ pipeline, so the figure is what the caller's words become in the product.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import uuid
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import numpy as np
 
 from orchestrator.audio import decode_audio, encode_wav
 from orchestrator.errors import VoicebotError
+from orchestrator.fsutil import read_json
 from orchestrator.pipeline import Pipeline
 from orchestrator.robustness.perturb import Assets, apply_perturbation
 from orchestrator.robustness.spec import Perturbation, PerturbationError
@@ -49,12 +49,7 @@ def default_realdata() -> Path | None:
 def load_clips(folder: Path) -> tuple[list[RealClip], list[str]]:
     """The usable clips of a realdata folder, and a note for each one skipped."""
     manifest = folder / "audio" / "audio_manifest.json"
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PerturbationError(f"{manifest}: no such manifest") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PerturbationError(f"{manifest}: not a JSON manifest ({exc})") from None
+    data = read_json(manifest, PerturbationError, missing="manifest", kind="manifest")
     entries = data.get("clips") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise PerturbationError(f"{manifest}: no 'clips' list")
