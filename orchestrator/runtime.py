@@ -57,7 +57,7 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     # The home only decides where whisper-base is assembled, so it is not part of the key.
     stt_key: tuple[Any, ...] = (
         "stt", settings.stt, settings.stt_beam_size, settings.stt_language,
-        settings.stt_threads, settings.stt_fit_window,
+        settings.stt_threads, settings.stt_fit_window, settings.stt_workers, settings.stt_prompt,
     )
     if settings.stt == "fake":
         stt_key += (settings.fake_transcripts,)

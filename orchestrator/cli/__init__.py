@@ -9,11 +9,13 @@ from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
 from orchestrator.cli.cache import cache_app
 from orchestrator.cli.intents import eval_intents
+from orchestrator.cli.load import load
 from orchestrator.cli.logs import orchestrator_log
 from orchestrator.cli.metrics import metrics_app
 from orchestrator.cli.monitor import monitor_session
 from orchestrator.cli.replay import replay_session
 from orchestrator.cli.report import report
+from orchestrator.cli.robustness import robustness
 from orchestrator.cli.scenario import run_scenario_command
 from orchestrator.cli.sessions import sessions_app
 from orchestrator.cli.turn import turn
@@ -33,6 +35,8 @@ app.command("turn")(turn)
 app.command("bench")(bench)
 app.command("eval-intents")(eval_intents)
 app.command("run-scenario")(run_scenario_command)
+app.command("robustness")(robustness)
+app.command("load")(load)
 app.command("monitor-session")(monitor_session)
 app.command("orchestrator-log")(orchestrator_log)
 app.command("replay-session")(replay_session)

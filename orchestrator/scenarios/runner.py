@@ -38,7 +38,7 @@ from orchestrator.scenarios.record import slug
 from orchestrator.sessions.ids import session_file
 from orchestrator.trace import JsonlSink
 
-__all__ = ["Pipelines", "ScenarioRun", "TurnCallback", "TurnRun", "run_scenario"]
+__all__ = ["Pipelines", "ScenarioRun", "Speaker", "TurnCallback", "TurnRun", "run_scenario"]
 
 
 @dataclass
@@ -127,6 +127,8 @@ class ScenarioRun:
 
 
 TurnCallback = Callable[[TurnRun], Awaitable[None]]
+# Another synthetic caller for spoken turns: the script in, (what was actually said, WAV bytes) out.
+Speaker = Callable[[str], Awaitable[tuple[str, bytes]]]
 
 
 class Pipelines:
@@ -179,12 +181,17 @@ class _Input:
     path: Path | None = None
 
 
-async def _prepare(pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, audio_mode: bool) -> _Input:
+async def _prepare(
+    pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, audio_mode: bool, speaker: Speaker | None
+) -> _Input:
     if turn.audio is not None:
         return _Input("audio", turn.reference or turn.audio, path=resolve_audio(loaded, turn.audio))
     text = turn.say if turn.say is not None else turn.user
     assert text is not None
     if turn.say is not None or audio_mode:
+        if speaker is not None:
+            said, wav = await speaker(text)
+            return _Input("say", said, wav=wav)
         return _Input("say", text, wav=await _synthesize(pipeline, text))
     return _Input("text", text)
 
@@ -206,10 +213,13 @@ async def run_scenario(
     on_turn: TurnCallback | None = None,
     session_id: str | None = None,
     default_compliance: frozenset[str] | None = None,
+    speaker: Speaker | None = None,
 ) -> ScenarioRun:
     """Play every turn in a fresh session and check it; never raises for a failed turn.
 
     ``on_turn`` is awaited after each turn with its result and checks.
+    ``speaker`` voices the spoken turns instead of the pipeline's TTS (a
+    persona, perturbed audio); their WER is scored against what it said.
     ``default_compliance`` replaces the all-rules default for a scenario
     that does not list its own; a turn's own ``compliance`` list wins over both.
     """
@@ -237,7 +247,7 @@ async def run_scenario(
         given: _Input | None = None
         rules = scenario_rules if turn.compliance is None else frozenset(turn.compliance)
         try:
-            given = await _prepare(pipeline, loaded, turn, audio_mode)
+            given = await _prepare(pipeline, loaded, turn, audio_mode, speaker)
             kind, user = given.kind, given.user
             result = await _play(pipeline, given, sid)
         except VoicebotError as exc:
@@ -252,7 +262,7 @@ async def run_scenario(
             else:
                 checks.append(CheckResult("turn ran", False, f"{category}: {error}"))
         else:
-            reference = turn.reference if turn.audio is not None else (turn.say or turn.user)
+            reference = turn.reference if turn.audio is not None else user
             checks += check_expectations(expect, result, reference=reference, cache_hit=cache_outcome(result))
             if "apr_disclosed" in rules and (apr_check := check_apr_disclosed(result)) is not None:
                 checks.append(apr_check)
