@@ -33,7 +33,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -41,6 +41,7 @@ __all__ = [
     "PLACES",
     "STAGES",
     "TIMINGS",
+    "AnyEvent",
     "AudioReceived",
     "CacheLookup",
     "DialogReply",
@@ -48,6 +49,7 @@ __all__ = [
     "ErrorEvent",
     "Event",
     "EventBase",
+    "InputKind",
     "LLMCall",
     "LogStage",
     "Place",
@@ -68,6 +70,7 @@ Stage = Literal["input", "audio", "stt", "dialog", "tts", "pipeline"]
 # Where an event shows in the logs: a stage, or "turn" for turn_started / turn_ended.
 LogStage = Literal["turn", "input", "audio", "stt", "dialog", "tts", "pipeline"]
 STAGES: tuple[LogStage, ...] = get_args(LogStage)
+InputKind = Literal["text", "audio"]
 # Who wrote a reply: the rules dialog or another backend (""), an LLM, the rules standing in for it, the cache.
 DialogSource = Literal["", "llm", "rules", "cache"]
 
@@ -93,7 +96,7 @@ class TurnStarted(EventBase):
     """A turn began; says which input kind and which backends serve it."""
 
     type: Literal["turn_started"] = "turn_started"
-    input_kind: Literal["text", "audio"]
+    input_kind: InputKind
     backends: dict[str, str]
 
 
@@ -246,6 +249,13 @@ Event = Annotated[
     | TurnEnded,
     Field(discriminator="type"),
 ]
+
+# Any one event type, kept as its own type through a generic call (``Tracer.emit`` returns what it is given).
+AnyEvent = TypeVar(
+    "AnyEvent",
+    TurnStarted, AudioReceived, Transcript, DialogReply, LLMCall,
+    TTSChunk, TTSAudio, CacheLookup, ErrorEvent, TurnEnded,
+)
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

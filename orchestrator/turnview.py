@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from orchestrator.events import (
     AudioReceived,
@@ -18,6 +17,7 @@ from orchestrator.events import (
     DialogReply,
     ErrorEvent,
     Event,
+    InputKind,
     LLMCall,
     Transcript,
     TTSAudio,
@@ -86,7 +86,7 @@ class TurnView:
                 self.ended = event
 
     @property
-    def input_kind(self) -> Literal["text", "audio"] | None:
+    def input_kind(self) -> InputKind | None:
         """What the caller gave: text or audio (None before ``turn_started``)."""
         return self.started.input_kind if self.started is not None else None
 
