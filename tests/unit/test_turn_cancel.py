@@ -18,7 +18,6 @@ from orchestrator.llm.base import DialogTurn
 from orchestrator.pipeline import Pipeline
 from orchestrator.trace import read_jsonl
 from orchestrator.tts.fake import FakeTTS
-from tests.conftest import make_pipeline
 
 LOAN = "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent"
 GATE_TIMEOUT_S = 10.0  # a gate nobody opens lets its worker thread go after this
@@ -86,19 +85,6 @@ def gate() -> Iterator[Gate]:
     opened = Gate()
     yield opened
     opened.open()
-
-
-@pytest.fixture
-def pipelines(fake_settings: Settings) -> Iterator[Callable[..., Pipeline]]:
-    made: list[Pipeline] = []
-
-    def build(**backends: object) -> Pipeline:
-        made.append(make_pipeline(fake_settings, **backends))
-        return made[-1]
-
-    yield build
-    for pipeline in made:
-        pipeline.store.close()
 
 
 async def cut_after_first_audio(pipeline: Pipeline, sid: str, text: str) -> None:
