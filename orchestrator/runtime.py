@@ -114,7 +114,7 @@ def build_pipeline(
         dialog=dialog,
         store=store,
         tracer=tracer or default_tracer(settings, store=store),
-        cache=load_turn_cache(settings),
+        cache=load_turn_cache(settings, dialog),
     )
     if warm:
         pipeline.warm_up()
