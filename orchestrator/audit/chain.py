@@ -98,7 +98,7 @@ def _slot(index: int, raw: bytes, key: AuditKey, session: str) -> Slot:
     if not isinstance(data, dict):
         return Slot(index, problem="the head file is unreadable or not a keyed head")
     seq, last, mac, owner, kid = (data.get(k) for k in ("seq", "last", "mac", "session", "kid"))
-    if not (isinstance(seq, int) and seq >= 0 and isinstance(last, str) and isinstance(mac, str)
+    if not (type(seq) is int and seq >= 0 and isinstance(last, str) and isinstance(mac, str)
             and isinstance(owner, str) and isinstance(kid, str)):
         return Slot(index, problem="the head file is unreadable or not a keyed head")
     if owner != session:

@@ -158,6 +158,6 @@ def _fields(line: bytes | None) -> tuple[int | None, str | None, str | None]:
     if not isinstance(entry, dict):
         return None, None, None
     seq, mac, prev = entry.get("seq"), entry.get("mac"), entry.get("prev")
-    if isinstance(seq, int) and isinstance(mac, str) and isinstance(prev, str):
+    if type(seq) is int and isinstance(mac, str) and isinstance(prev, str):
         return seq, mac, prev
     return None, None, None

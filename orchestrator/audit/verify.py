@@ -61,8 +61,11 @@ def verify_audit(audit_dir: Path, session_id: str, key: AuditKey) -> VerifyResul
     Raises ``FileNotFoundError`` when the session has neither a chain nor a head.
     """
     log, head = audit_paths(audit_dir, session_id)
-    with _shared(log) as data:
-        slots = read_slots(head, key, session_id)
+    try:
+        with _shared(log) as data:
+            slots = read_slots(head, key, session_id)
+    except OSError as exc:  # a folder, or unreadable: not a chain that verifies
+        return VerifyResult(False, 0, None, f"the chain cannot be read ({exc.strerror or exc})")
     if data is None and slots is None:
         raise FileNotFoundError(f"no audit chain for session {session_id!r}")
     *complete, fragment = (data or b"").split(b"\n")
@@ -90,7 +93,7 @@ def _check_line(raw: bytes, number: int, sid: str, prev: str, key: AuditKey) -> 
         return "written by an older version without a key: it cannot be authenticated", ""
     seq, event, stated_prev, mac = entry.get("seq"), entry.get("event"), entry.get("prev"), entry.get("mac")
     session, kid = entry.get("session"), entry.get("kid")
-    if not (isinstance(seq, int) and isinstance(mac, str) and isinstance(stated_prev, str) and "event" in entry):
+    if not (type(seq) is int and isinstance(mac, str) and isinstance(stated_prev, str) and "event" in entry):
         return "not a valid audit line", ""
     if session != sid:
         return f"the line belongs to session {str(session)[:64]!r} (copied from its chain)", ""

@@ -1,103 +1,24 @@
 """The audit trail against an attacker who can edit every file but does not hold the key: each case via the CLI.
 
-The chain comes from real turns. A snapshot of the chain and head is kept after every append, so
-the two states a crash can leave (a torn last line; a head one line behind) are rebuilt from real
-bytes, never forged. Every tampering case is run through ``voicebot audit verify --json``.
+The chain comes from real turns (``tests/unit/audit_chain.py``); every tampering case is run through
+``voicebot audit verify --json`` and must exit 1 with a reason that says what was found.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from orchestrator.cli import app
-from orchestrator.config import Settings
-from tests.conftest import make_pipeline
-
-KEY = "k" * 40  # VOICEBOT_AUDIT_KEY for these tests
-SLOT = 512  # the head file is two slots of this size
-SID = "aud-1"
-
-
-@dataclass
-class Chain:
-    settings: Settings
-    log: Path
-    head: Path
-    snapshots: list[tuple[bytes, bytes]]  # (log, head) after each append
-
-    def lines(self) -> list[str]:
-        return self.log.read_text(encoding="utf-8").splitlines(keepends=True)
-
-    def write(self, lines: list[str]) -> None:
-        self.log.write_text("".join(lines), encoding="utf-8")
-
-    def slots(self) -> list[bytes]:
-        data = self.head.read_bytes()
-        return [data[:SLOT], data[SLOT:]]
-
-    def top(self) -> tuple[int, dict]:
-        """The slot index and head of the newest authentic-looking slot."""
-        heads = [(i, json.loads(raw)) for i, raw in enumerate(self.slots()) if raw.strip()]
-        return max(heads, key=lambda item: item[1]["seq"])
-
-    def write_slot(self, index: int, head: dict | bytes) -> None:
-        raw = head if isinstance(head, bytes) else json.dumps(head, sort_keys=True).encode().ljust(SLOT - 1) + b"\n"
-        slots = self.slots()
-        slots[index] = raw
-        self.head.write_bytes(b"".join(slots))
-
-    def restore(self, index: int, *, log: bool = True, head: bool = True) -> None:
-        if log:
-            self.log.write_bytes(self.snapshots[index][0])
-        if head:
-            self.head.write_bytes(self.snapshots[index][1])
-
-
-def run_turns(settings: Settings, session: str, texts: list[str],
-              on_append: Callable[[], None] | None = None) -> None:
-    async def call() -> None:
-        pipeline = make_pipeline(settings)
-        if on_append is not None:
-            pipeline.tracer.add_sink(lambda _event: on_append())  # runs after the audit sink appended
-        try:
-            for text in texts:
-                await pipeline.run_turn(session, text=text)
-        finally:
-            pipeline.store.close()
-
-    asyncio.run(call())
+from tests.unit.audit_chain import KEY, SID, SLOT, Chain, make_chain, run_turns, verdict
 
 
 @pytest.fixture
-def chain(fake_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Chain:
-    monkeypatch.setenv("VOICEBOT_HOME", str(fake_settings.home))
-    monkeypatch.setenv("VOICEBOT_AUDIT_KEY", KEY)
-    log = fake_settings.audit_dir / f"{SID}.audit.jsonl"
-    head = fake_settings.audit_dir / f"{SID}.audit.head"
-    made = Chain(fake_settings, log, head, [])
-    run_turns(fake_settings, SID, ["hello", "I'd like to borrow $25,000 over 5 years at 6.5%", "yes"],
-              lambda: made.snapshots.append((log.read_bytes(), head.read_bytes())))
-    run_turns(fake_settings, "other-1", ["hello"])
-    return made
-
-
-def verify(*args: str) -> Result:
-    return CliRunner().invoke(app, ["audit", "verify", *(args or (SID,)), "--json"])
-
-
-def verdict(*args: str) -> tuple[int, dict]:
-    result = verify(*args)
-    return result.exit_code, json.loads(result.stdout)
+def chain(fake_settings, monkeypatch) -> Chain:
+    return make_chain(fake_settings, monkeypatch)
 
 
 def test_every_line_of_a_real_call_carries_an_hmac_sha256_under_the_key(chain):
@@ -263,6 +184,20 @@ def _legacy_unkeyed(c: Chain) -> None:
              for e in lines])
 
 
+def _head_made_a_folder(c: Chain) -> None:
+    c.head.unlink()
+    c.head.mkdir()
+
+
+def _chain_made_a_folder(c: Chain) -> None:
+    c.log.unlink()
+    c.log.mkdir()
+
+
+def _binary_garbage_appended(c: Chain) -> None:
+    c.log.write_bytes(c.log.read_bytes() + b"\xff\xfe\x00 not text\n")
+
+
 TAMPERING = {
     "an edited field": (_edit_field, "edited"),
     "an edited quote": (_edit_quote, "MAC"),
@@ -290,6 +225,9 @@ TAMPERING = {
     "every line deleted": (_empty_log, "cut off the end"),
     "the chain and head deleted, the session log kept": (_delete_chain_keep_log, "chain is missing"),
     "a chain without MACs": (_legacy_unkeyed, "without a key"),
+    "the head replaced by a folder": (_head_made_a_folder, "cannot be read"),
+    "the chain replaced by a folder": (_chain_made_a_folder, "cannot be read"),
+    "binary garbage appended": (_binary_garbage_appended, "not a valid audit line"),
 }
 
 
@@ -315,69 +253,3 @@ def test_a_wrong_key_exits_1(chain, monkeypatch):
     monkeypatch.setenv("VOICEBOT_AUDIT_KEY", "another key that is long enough for an audit key")
     code, data = verdict()
     assert code == 1 and "another key" in data["reason"] and data["bad_line"] == 1
-
-
-# -- crashes: accepted, and said --------------------------------------------------------------------
-
-
-def test_a_line_half_written_by_a_crash_is_accepted_with_a_note(chain):
-    before, head_before = chain.snapshots[-2]
-    final = chain.snapshots[-1][0]
-    chain.log.write_bytes(before + final[len(before):][:50])  # the last append stopped after 50 bytes
-    chain.head.write_bytes(head_before)
-    code, data = verdict()
-    assert code == 0 and data["ok"] and "half-written" in data["note"]
-    assert data["lines"] == len(before.splitlines())
-
-
-def test_a_head_one_line_behind_after_a_crash_is_accepted_with_a_note(chain):
-    chain.restore(-2, log=False)
-    code, data = verdict()
-    assert code == 0 and "one line behind" in data["note"]
-
-
-def test_a_head_update_torn_by_a_crash_is_accepted_with_a_note(chain):
-    chain.restore(-1, head=False)
-    index = chain.top()[0]
-    new, old = chain.slots()[index], chain.snapshots[-2][1][index * SLOT:(index + 1) * SLOT]
-    chain.write_slot(index, new[:100] + old[100:])  # the in-place write stopped after 100 bytes
-    code, data = verdict()
-    assert code == 0 and "torn" in data["note"]
-
-
-def test_the_next_append_after_a_crash_leaves_an_intact_chain(chain):
-    test_a_line_half_written_by_a_crash_is_accepted_with_a_note(chain)
-    run_turns(chain.settings, SID, ["hello"])
-    code, data = verdict()
-    assert code == 0 and data["note"] == ""
-
-
-# -- bad input and --all -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("args", [["nobody"], ["../../etc/passwd"], [SID, "--all"], []])
-def test_unknown_hostile_or_ambiguous_targets_exit_2_without_a_traceback(chain, args):
-    result = CliRunner().invoke(app, ["audit", "verify", *args])
-    assert result.exit_code == 2 and "Traceback" not in result.output
-
-
-def test_verify_without_any_key_refuses_with_exit_2(chain, monkeypatch):
-    monkeypatch.delenv("VOICEBOT_AUDIT_KEY")
-    result = CliRunner().invoke(app, ["audit", "verify", SID, "--json"])
-    assert result.exit_code == 2 and "no audit key" in json.loads(result.stdout)["error"]["message"]
-    assert not (chain.settings.home / "keys" / "audit.key").exists()  # verify never makes a key
-
-
-def test_verify_all_checks_every_session_and_names_the_broken_one(chain):
-    code, data = verdict("--all")
-    assert code == 0 and data["checked"] == 2 and data["failed"] == 0
-    _splice_other_session(chain)
-    code, data = verdict("--all")
-    assert code == 1 and data["failed"] == 1
-    assert [s["session_id"] for s in data["sessions"] if not s["ok"]] == [SID]
-
-
-def test_the_human_output_names_the_problem(chain):
-    _delete_first(chain)
-    result = CliRunner().invoke(app, ["audit", "verify", SID])
-    assert result.exit_code == 1 and "NOT intact" in result.output and "line 1" in result.output
