@@ -2,13 +2,15 @@
 
 The record is the session's JSONL events (redacted at the source) plus the
 caller audio the pipeline kept. A re-run feeds the same text or the same
-audio through today's pipeline in a fresh session and compares transcript,
-intent, slots, reply, quoted figures and latency.
+audio through today's pipeline in a fresh session (``rr-`` plus a hash of
+the recorded session's id, see ``sessions.lineage``) and compares
+transcript, intent, slots, reply, quoted figures and latency. The CLI runs
+it without the semantic cache unless asked, so a cached answer can never
+hide what today's dialog says.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,7 @@ from orchestrator.errors import SessionNotFoundError, VoicebotError
 from orchestrator.events import AudioReceived, DialogReply, ErrorEvent, Transcript, TurnEnded, TurnStarted
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.sessions.ids import session_file, validate_session_id
+from orchestrator.sessions.lineage import derived_id
 from orchestrator.trace import read_jsonl
 
 __all__ = ["TurnDiff", "TurnRecord", "latency_regressions", "recorded_turns", "rerun"]
@@ -126,7 +129,7 @@ async def rerun(
 ) -> tuple[str, list[TurnDiff]]:
     """Feed the recorded inputs through ``pipeline`` in a fresh session; the new id and a diff per turn."""
     sid = validate_session_id(session_id)
-    fresh = f"rr-{uuid.uuid4().hex[:12]}"
+    fresh = derived_id("rr", sid)
     diffs: list[TurnDiff] = []
     for record in records:
         given: dict[str, Any] = {}

@@ -8,6 +8,7 @@ from orchestrator.cli.adapters import adapters_app
 from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
 from orchestrator.cli.cache import cache_app
+from orchestrator.cli.doctor import doctor
 from orchestrator.cli.intents import eval_intents
 from orchestrator.cli.load import load
 from orchestrator.cli.logs import orchestrator_log
@@ -47,6 +48,7 @@ app.add_typer(cache_app, name="cache-manager")
 app.add_typer(adapters_app, name="adapter-control")
 app.add_typer(users_app, name="users")
 app.command("report")(report)
+app.command("doctor")(doctor)
 
 
 def main() -> None:

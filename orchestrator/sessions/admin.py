@@ -1,4 +1,4 @@
-"""Session housekeeping: list with ages, export a bundle, purge state, logs and recorded audio."""
+"""Session housekeeping: list with ages, export a bundle, find a session's files (``purge`` deletes them)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ __all__ = [
     "load_or_fail",
     "orphan_logs",
     "purge_recordings",
-    "purge_session",
     "recordings",
     "session_files",
 ]
@@ -113,24 +112,6 @@ def export_bundle(settings: Settings, store: SessionStore, session_id: str) -> d
         "recordings": [p.name for p in recordings(settings, state.session_id)],
         "exported_at": datetime.now(UTC).isoformat(),
     }
-
-
-def purge_session(settings: Settings, store: SessionStore, session_id: str) -> dict[str, Any]:
-    """Delete the state first, then the files; a crash midway leaves files that a second purge removes.
-
-    Raises ``SessionNotFoundError`` when the session has neither state nor files.
-    """
-    sid = validate_session_id(session_id)
-    files = session_files(settings, sid)
-    existed = store.delete(sid)
-    if not existed and not files:
-        raise SessionNotFoundError(f"no session {sid!r}: no state, no log and no audio")
-    removed = []
-    for path in files:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed.append(path.name)
-    return {"session_id": sid, "state_deleted": existed, "files_deleted": removed}
 
 
 def orphan_logs(settings: Settings, store: SessionStore, older_than: datetime | None = None) -> list[str]:

@@ -10,34 +10,55 @@ Events go to ``voicebot:events:<id>`` (capped), read with XREAD by
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from orchestrator.errors import BackendError, ConfigError
 from orchestrator.events import Event, parse_event
 from orchestrator.sessions.base import SessionState
 from orchestrator.sessions.ids import validate_session_id
 
-__all__ = ["RedisEventStream", "RedisSessionStore", "connect"]
+__all__ = ["RedisEventStream", "RedisSessionStore", "connect", "display_url", "scrub"]
 
 PREFIX = "voicebot"
 STREAM_MAXLEN = 10_000
 
 
+_CREDENTIALS_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)?(.*)@")
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be shown: everything before its last ``@`` (user and password) replaced by ``***``."""
+    return _CREDENTIALS_RE.sub(lambda m: f"{m.group(1) or ''}***@", url, count=1)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (an error message, say) with the URL and any password in it replaced."""
+    text = text.replace(url, display_url(url))
+    with contextlib.suppress(ValueError):
+        secret = urlsplit(url).password
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def connect(url: str) -> Any:
-    """A redis client for ``url``, checked with PING; a clear error if the server is not there."""
+    """A redis client for ``url``, checked with PING; a clear error (never with the password) if it fails."""
     try:
         import redis
     except ImportError:
         raise ConfigError("VOICEBOT_STORE=redis://... needs the redis package: pip install redis") from None
+    shown = display_url(url)
     try:
         client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True)
         client.ping()
     except ValueError as exc:
-        raise ConfigError(f"bad VOICEBOT_STORE url {url!r}: {exc}") from None
+        raise ConfigError(f"bad Redis url {shown!r}: {scrub(str(exc), url)}") from None
     except redis.RedisError as exc:
-        raise ConfigError(f"cannot reach the Redis store at {url}: {exc}") from None
+        raise ConfigError(f"cannot reach the Redis store at {shown}: {scrub(str(exc), url)}") from None
     return client
 
 
@@ -62,7 +83,7 @@ class RedisSessionStore:
         try:
             return fn(*args)
         except redis.RedisError as exc:
-            raise BackendError(f"Redis store: {what} failed: {exc}", stage="store") from None
+            raise BackendError(f"Redis store: {what} failed: {scrub(str(exc), self.url)}", stage="store") from None
 
     def load(self, session_id: str) -> SessionState | None:
         """The saved state, or None for an unknown session."""
