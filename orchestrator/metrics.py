@@ -11,11 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from orchestrator.events import DialogReply, ErrorEvent, Event, TTSChunk, TurnEnded, TurnStarted
 from orchestrator.logquery import LogFilter, iter_events
+
+if TYPE_CHECKING:
+    from orchestrator.eventsource import EventSource
 
 __all__ = ["CONTENT_TYPE", "MetricsSink", "registry_from_logs", "render"]
 
@@ -86,9 +90,9 @@ class MetricsSink:
         return self
 
 
-def registry_from_logs(logs_dir: Path) -> CollectorRegistry:
-    """Fresh metrics computed from every session's JSONL log."""
-    return MetricsSink().feed(iter_events(logs_dir, LogFilter())).registry
+def registry_from_logs(source: EventSource | Path) -> CollectorRegistry:
+    """Fresh metrics computed from every session's events (an ``EventSource`` or a directory of JSONL logs)."""
+    return MetricsSink().feed(iter_events(source, LogFilter())).registry
 
 
 def render(registry: CollectorRegistry) -> bytes:
