@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.config import Settings
-from orchestrator.events import Event, parse_event
+from orchestrator.events import DialogReply, Event, TurnEnded, TurnStarted, parse_event
 from orchestrator.sessions.base import SessionStore
 from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file, validate_session_id
 from orchestrator.trace import read_jsonl
 
 __all__ = [
+    "FINAL_STATES",
     "EventSource",
     "JsonlEventSource",
     "RedisEventSource",
@@ -35,8 +36,13 @@ __all__ = [
     "follow_jsonl",
     "is_redis_url",
     "open_event_source",
+    "open_follow",
     "opened_event_source",
+    "session_exists",
+    "watch",
 ]
+
+FINAL_STATES = ("ended", "handoff")
 
 
 def is_redis_url(value: str) -> bool:
@@ -237,3 +243,45 @@ def opened_event_source(settings: Settings) -> Iterator[EventSource]:
         yield source
     finally:
         source.close()
+
+
+def session_exists(store: SessionStore, source: EventSource, sid: str) -> bool:
+    """A saved state or any event: a first turn still running elsewhere has events but no state yet."""
+    return store.load(sid) is not None or source.has_events(sid)
+
+
+def open_follow(
+    settings: Settings, store: SessionStore, sid: str, follow: bool
+) -> tuple[EventSource, Iterator[Event | None]]:
+    """The source that holds the session's events and its iterator (live with ``follow``)."""
+    local = JsonlEventSource(settings.logs_dir)
+    shared = open_event_source(settings, store)
+    if isinstance(shared, RedisEventSource) and (follow or not local.has_events(sid)):
+        # The stream reaches other machines; a local log (complete, never trimmed) is best for history.
+        return shared, shared.follow(sid)
+    return local, local.follow(sid)
+
+
+def watch(source: Iterator[Event | None], follow: bool, idle_timeout: float = 0.0) -> Iterator[Event]:
+    """The events of ``source`` until it has caught up (or, with ``follow``, until the call ends or goes idle).
+
+    The call has ended after a goodbye or a handoff with no turn running after it.
+    """
+    # The dialog state of the last reply; a failed turn leaves it as it was, like the session does.
+    state: str | None = None
+    in_turn = False
+    idle_since = time.monotonic()
+    for event in source:
+        if event is None:  # caught up with everything written so far
+            over = not in_turn and state in FINAL_STATES
+            if not follow or over:
+                return
+            if idle_timeout and time.monotonic() - idle_since > idle_timeout:
+                return
+            continue
+        idle_since = time.monotonic()
+        yield event
+        if isinstance(event, TurnStarted | TurnEnded):
+            in_turn = isinstance(event, TurnStarted)
+        elif isinstance(event, DialogReply):
+            state = event.state

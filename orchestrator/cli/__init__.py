@@ -9,12 +9,14 @@ from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
 from orchestrator.cli.cache import cache_app
 from orchestrator.cli.intents import eval_intents
+from orchestrator.cli.keys import keys_app
 from orchestrator.cli.logs import orchestrator_log
 from orchestrator.cli.metrics import metrics_app
 from orchestrator.cli.monitor import monitor_session
 from orchestrator.cli.replay import replay_session
 from orchestrator.cli.report import report
 from orchestrator.cli.scenario import run_scenario_command
+from orchestrator.cli.serve import serve
 from orchestrator.cli.sessions import sessions_app
 from orchestrator.cli.turn import turn
 
@@ -41,6 +43,8 @@ app.add_typer(metrics_app, name="metrics")
 app.add_typer(cache_app, name="cache-manager")
 app.add_typer(adapters_app, name="adapter-control")
 app.command("report")(report)
+app.command("serve")(serve)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

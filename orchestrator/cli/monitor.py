@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -11,35 +10,14 @@ from rich.console import Console
 
 from orchestrator.cli.common import load_settings, print_json, voicebot_errors
 from orchestrator.cli.render import event_line
-from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError
 from orchestrator.events import DialogReply, Event, TurnEnded, TurnStarted
-from orchestrator.eventsource import EventSource, JsonlEventSource, RedisEventSource, follow_jsonl, open_event_source
+from orchestrator.eventsource import FINAL_STATES, follow_jsonl, open_follow, session_exists, watch
 from orchestrator.logquery import event_level
 from orchestrator.runtime import default_store
-from orchestrator.sessions.base import SessionStore
 from orchestrator.sessions.ids import validate_session_id
 
-__all__ = ["FINAL_STATES", "follow_jsonl", "monitor_session", "open_follow", "session_exists", "watch"]
-
-FINAL_STATES = ("ended", "handoff")
-
-
-def session_exists(store: SessionStore, source: EventSource, sid: str) -> bool:
-    """A saved state or any event: a first turn still running elsewhere has events but no state yet."""
-    return store.load(sid) is not None or source.has_events(sid)
-
-
-def open_follow(
-    settings: Settings, store: SessionStore, sid: str, follow: bool
-) -> tuple[EventSource, Iterator[Event | None]]:
-    """The source that holds the session's events and its iterator (live with ``follow``)."""
-    local = JsonlEventSource(settings.logs_dir)
-    shared = open_event_source(settings, store)
-    if isinstance(shared, RedisEventSource) and (follow or not local.has_events(sid)):
-        # The stream reaches other machines; a local log (complete, never trimmed) is best for history.
-        return shared, shared.follow(sid)
-    return local, local.follow(sid)
+__all__ = ["FINAL_STATES", "follow_jsonl", "monitor_session"]
 
 
 _STYLES = {"ERROR": "bold red", "WARNING": "yellow", "DEBUG": "dim"}
@@ -80,31 +58,6 @@ def monitor_session(
         pass  # Ctrl-C is the normal way out of --follow
     finally:
         store.close()
-
-
-def watch(source: Iterator[Event | None], follow: bool, idle_timeout: float = 0.0) -> Iterator[Event]:
-    """The events of ``source`` until it has caught up (or, with ``follow``, until the call ends or goes idle).
-
-    The call has ended after a goodbye or a handoff with no turn running after it.
-    """
-    # The dialog state of the last reply; a failed turn leaves it as it was, like the session does.
-    state: str | None = None
-    in_turn = False
-    idle_since = time.monotonic()
-    for event in source:
-        if event is None:  # caught up with everything written so far
-            over = not in_turn and state in FINAL_STATES
-            if not follow or over:
-                return
-            if idle_timeout and time.monotonic() - idle_since > idle_timeout:
-                return
-            continue
-        idle_since = time.monotonic()
-        yield event
-        if isinstance(event, TurnStarted | TurnEnded):
-            in_turn = isinstance(event, TurnStarted)
-        elif isinstance(event, DialogReply):
-            state = event.state
 
 
 def _show(
