@@ -16,6 +16,7 @@ from orchestrator import __version__
 from orchestrator.config import Settings
 from orchestrator.pipeline import Pipeline
 from orchestrator.service import media_route, routes, sse
+from orchestrator.service.limits import BodySizeLimit
 from orchestrator.service.problems import install_problem_handlers
 from orchestrator.service.state import ServiceState
 
@@ -53,7 +54,6 @@ def create_app(settings: Settings | None = None, *, pipeline: Pipeline | None = 
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.api_max_request_bytes,
         openapi_tags=[
             {"name": "turns", "description": "Run the pipeline."},
             {"name": "sessions", "description": "State, history, events and reply audio of a call."},
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, pipeline: Pipeline | None = 
         ],
     )
     app.state.voicebot = state
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_request_bytes)
     install_problem_handlers(app)
     app.include_router(routes.router)
     app.include_router(sse.router)

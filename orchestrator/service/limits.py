@@ -16,12 +16,14 @@ from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from loguru import logger
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator.config import Settings
 from orchestrator.errors import ConfigError
 from orchestrator.eventsource import is_redis_url
 
-__all__ = ["RateLimiter"]
+__all__ = ["BodySizeLimit", "RateLimiter"]
 
 
 class RateLimiter:
@@ -51,3 +53,42 @@ class RateLimiter:
             logger.warning("rate limit storage failed, letting the request through: {}", type(exc).__name__)
             return None
         return max(1, math.ceil(reset_at - time.time()))
+
+
+class BodySizeLimit:
+    """ASGI middleware: a body over ``max_bytes`` is a 413 problem.
+
+    A declared length is refused before anything is read; a body without one
+    (chunked) is cut off as it streams in, once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                from orchestrator.service.problems import problem_response
+
+                response = problem_response(
+                    413, "request_too_large", f"the request body is over {self.max_bytes} bytes",
+                    scope.get("path"),
+                )
+                await response(scope, receive, send)
+                return
+            seen = 0
+
+            async def counted() -> Message:
+                nonlocal seen
+                message = await receive()
+                if message["type"] == "http.request":
+                    seen += len(message.get("body", b""))
+                    if seen > self.max_bytes:
+                        raise HTTPException(413, f"the request body is over {self.max_bytes} bytes")
+                return message
+
+            await self.app(scope, counted, send)
+            return
+        await self.app(scope, receive, send)
