@@ -43,7 +43,8 @@ def test_no_key_or_a_wrong_one_is_401_and_a_revoked_key_stops_working(fake_setti
     body = {"text": "hello"}
     with service_client(fake_settings, make_pipeline(fake_settings)) as client:
         missing = client.post("/v1/sessions/k-1/turns", json=body)
-        wrong = client.post("/v1/sessions/k-1/turns", json=body, headers=auth(key[:-1] + ("A" if key[-1] != "A" else "B")))
+        tampered = key[:-1] + ("A" if key[-1] != "A" else "B")
+        wrong = client.post("/v1/sessions/k-1/turns", json=body, headers=auth(tampered))
         basic = client.post("/v1/sessions/k-1/turns", json=body, headers={"Authorization": f"Basic {key}"})
         good = client.post("/v1/sessions/k-1/turns", json=body, headers=auth(key))
         KeyStore(fake_settings.keys_file).revoke("gw")

@@ -48,7 +48,8 @@ def test_a_text_turn_returns_the_same_object_as_voicebot_turn_json(speech_env: S
     assert cli.exit_code == 0, cli.output
     from_cli = json.loads(cli.stdout)
     with service_client(speech_env, make_pipeline(speech_env)) as client:
-        answer = client.post("/v1/sessions/api-1/turns", json={"text": LOAN}, headers=auth(add_key(speech_env, "caller")))
+        key = auth(add_key(speech_env, "caller"))
+        answer = client.post("/v1/sessions/api-1/turns", json={"text": LOAN}, headers=key)
     assert answer.status_code == 200, answer.text
     served = answer.json()
     assert list(served) == list(from_cli)
@@ -149,7 +150,8 @@ def test_readyz_is_503_until_the_models_are_loaded(fake_settings: Settings, monk
     with service_client(fake_settings) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         loading = client.get("/readyz")
-        turn = client.post("/v1/sessions/r-1/turns", json={"text": "hi"}, headers=auth(add_key(fake_settings, "caller")))
+        key = auth(add_key(fake_settings, "caller"))
+        turn = client.post("/v1/sessions/r-1/turns", json={"text": "hi"}, headers=key)
         release.set()
         for _ in range(100):
             ready = client.get("/readyz")
