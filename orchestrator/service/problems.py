@@ -93,13 +93,16 @@ def status_for(exc: VoicebotError) -> int:
 
 def problem_response(status: int, category: str, detail: str, instance: str | None = None, *,
                      retryable: bool = False, retry_after: int | None = None,
-                     errors: list[dict[str, Any]] | None = None) -> JSONResponse:
-    """A problem+json response."""
+                     errors: list[dict[str, Any]] | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    """A problem+json response (``headers`` such as ``Allow`` go along)."""
     body = Problem(type=f"urn:voicebot:problem:{category}", title=_TITLES.get(status, "Error"), status=status,
                    detail=detail, instance=instance, category=category, retryable=retryable, errors=errors)
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    sent = dict(headers or {})
+    if retry_after is not None:
+        sent["Retry-After"] = str(retry_after)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_TYPE,
-                        headers=headers)
+                        headers=sent or None)
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -131,7 +134,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         category = _HTTP_CATEGORIES.get(exc.status_code, "http")
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
-        return problem_response(exc.status_code, category, detail, request.url.path)
+        return problem_response(exc.status_code, category, detail, request.url.path, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -35,6 +35,18 @@ _EXAMPLE = (
 )
 
 
+# One SSE message (OpenAPI 3.2's itemSchema): its data is one event of orchestrator.events, as JSON.
+_SSE_ITEM = {
+    "type": "object",
+    "required": ["data", "event", "id"],
+    "properties": {
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "event": {"type": "string", "description": "The event's type: turn_started, transcript, dialog_reply, ..."},
+        "id": {"type": "string", "description": "The event's position in the session's stream, from 1."},
+    },
+}
+
+
 def _events(
     session_id: SessionId,
     state: Annotated[ServiceState, Depends(service)],
@@ -58,7 +70,7 @@ def _events(
     summary="The session's events, live (Server-Sent Events)",
     responses=responses(400, 404, 422, 401, 403, 429, 503, ok={
         "description": "One SSE message per event: `event` is its type, `data` its JSON.",
-        "content": {"text/event-stream": {"schema": {"type": "string"}, "example": _EXAMPLE}}}),
+        "content": {"text/event-stream": {"itemSchema": _SSE_ITEM, "example": _EXAMPLE}}}),
     tags=["sessions"],
 )
 def session_events(stream: Annotated[Iterator[Event], Depends(_events)]) -> Iterator[ServerSentEvent]:

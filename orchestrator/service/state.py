@@ -40,6 +40,7 @@ class ServiceState:
     def __init__(self, settings: Settings, *, pipeline: Pipeline | None = None) -> None:
         self.settings = settings
         settings.ensure_dirs()
+        self._owns_store = pipeline is None
         self.store: SessionStore = pipeline.store if pipeline is not None else default_store(settings)
         self.keys = KeyStore(settings.keys_file)
         self.limiter = RateLimiter(settings)
@@ -124,9 +125,10 @@ class ServiceState:
         return result
 
     def close(self) -> None:
-        """Release the store."""
-        with contextlib.suppress(Exception):
-            self.store.close()
+        """Release the store, if this service opened it (a pipeline handed in keeps its own)."""
+        if self._owns_store:
+            with contextlib.suppress(Exception):
+                self.store.close()
 
     def describe(self) -> dict[str, Any]:
         """What /readyz reports."""
