@@ -134,7 +134,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         category = _HTTP_CATEGORIES.get(exc.status_code, "http")
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
-        return problem_response(exc.status_code, category, detail, request.url.path, headers=exc.headers)
+        return problem_response(exc.status_code, category, detail, request.url.path, headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
