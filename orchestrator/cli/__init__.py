@@ -10,6 +10,7 @@ from orchestrator.cli.bench import bench
 from orchestrator.cli.cache import cache_app
 from orchestrator.cli.intents import eval_intents
 from orchestrator.cli.keys import keys_app
+from orchestrator.cli.loadtest import load_test
 from orchestrator.cli.logs import orchestrator_log
 from orchestrator.cli.metrics import metrics_app
 from orchestrator.cli.monitor import monitor_session
@@ -44,6 +45,7 @@ app.add_typer(cache_app, name="cache-manager")
 app.add_typer(adapters_app, name="adapter-control")
 app.command("report")(report)
 app.command("serve")(serve)
+app.command("load-test")(load_test)
 app.add_typer(keys_app, name="keys")
 
 
