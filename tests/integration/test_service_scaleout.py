@@ -167,3 +167,18 @@ def test_while_redis_is_down_turns_fail_with_store_unavailable_and_recover_by_th
     assert back.status_code == 200, back.text
     body = back.json()
     assert body["turn"] == 2 and body["slots"] == {"principal": "25000", "rate_percent": "6.5"}
+
+
+def test_two_workers_given_one_sessions_turns_at_once_run_them_one_after_the_other(cluster):
+    from concurrent.futures import ThreadPoolExecutor
+
+    turn(cluster["a"], cluster["key"], "both-1", "hello")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda base_text: turn(base_text[0], cluster["key"], "both-1", base_text[1]),
+                                [(cluster["a"], "I'd like a loan of 25,000 dollars"), (cluster["b"], "over 5 years")]))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sorted(a.json()["turn"] for a in answers) == [2, 3]
+    state = httpx.get(f"{cluster['a']}/v1/sessions/both-1", headers={"Authorization": f"Bearer {cluster['key']}"})
+    history = state.json()["history"]
+    # Neither write lost the other's turn: both are in the history, in the order they ran.
+    assert [h["turn"] for h in history] == [1, 2, 3] and state.json()["turns"] == 3
