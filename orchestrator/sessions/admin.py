@@ -13,7 +13,6 @@ from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError
 from orchestrator.sessions.base import SessionState, SessionStore
 from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file, validate_session_id
-from orchestrator.trace import read_jsonl
 
 __all__ = [
     "SessionSummary",
@@ -102,10 +101,15 @@ def _audio_files(settings: Settings, session_id: str, suffix: str) -> list[Path]
 
 
 def export_bundle(settings: Settings, store: SessionStore, session_id: str) -> dict[str, Any]:
-    """State, history and every logged event of one session, as one JSON-ready object."""
+    """State, history and every recorded event of one session (JSONL logs or Redis Streams), as one object."""
+    from orchestrator.eventsource import open_event_source
+
     state = load_or_fail(store, session_id)
-    log = session_file(settings.logs_dir, state.session_id, ".jsonl")
-    events = [e.model_dump(mode="json") for e in read_jsonl(log)] if log.exists() else []
+    source = open_event_source(settings, store)
+    try:
+        events = [e.model_dump(mode="json") for e in source.read(state.session_id)]
+    finally:
+        source.close()
     return {
         "session": state.model_dump(mode="json"),
         "events": events,
