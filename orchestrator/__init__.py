@@ -12,8 +12,8 @@ from orchestrator.config import Settings, get_settings
 from orchestrator.errors import VoicebotError
 from orchestrator.events import Event, parse_event
 from orchestrator.pipeline import AudioInput, AudioStream, Pipeline, TurnResult
-from orchestrator.turnview import TurnView
 from orchestrator.runtime import build_pipeline
+from orchestrator.turnview import TurnView
 
 __all__ = [
     "AudioInput",

@@ -37,7 +37,7 @@ from orchestrator.turn.stt import Heard, SpeechToText
 if TYPE_CHECKING:
     from orchestrator.cache.turns import TurnCache
 
-__all__ = ["AudioInput", "AudioStream", "Pipeline", "TurnResult"]
+__all__ = ["AudioChunkCallback", "AudioInput", "AudioStream", "Pipeline", "TurnResult"]
 
 
 class Pipeline:
@@ -175,6 +175,10 @@ class Pipeline:
             state.voice_consent = consent
 
         await self._sessions.update(validate_session_id(session_id), change)
+
+    async def set_owner(self, session_id: str, owner: str) -> str | None:
+        """Record who owns a stored session unless it already has an owner; the owner in effect."""
+        return await self._sessions.claim(validate_session_id(session_id), owner)
 
     async def set_adapter(self, session_id: str, adapter: str | None) -> None:
         """Choose the session's LoRA adapter from its next turn: a name, ``"base"`` (none) or None (the global one)."""

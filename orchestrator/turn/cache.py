@@ -35,7 +35,9 @@ class CachedAnswers:
             return await self.inner.answer(ctx, question, speech)
         start = time.perf_counter()
         memory = ctx.state.dialog
-        lookup = await asyncio.to_thread(cache.lookup, question.text, memory, question.adapter)
+        lookup = await asyncio.to_thread(
+            cache.lookup, question.text, memory, question.adapter, session_id=ctx.session_id
+        )
         if not lookup.hit:
             reply = await self.inner.answer(ctx, question, speech)
             return Reply(reply.turn, reply.user_text, reply.backend, reply.ms, reply.adapter, lookup)

@@ -67,6 +67,16 @@ class Sessions:
             change(state)
             await self.save(state)
 
+    async def claim(self, sid: str, owner: str) -> str | None:
+        """Record ``owner`` on a stored session that has none; the owner in effect (None: no such session)."""
+        async with self.lock(sid):
+            state = await asyncio.to_thread(self.store.load, sid)
+            if state is None or state.owner is not None:
+                return state.owner if state is not None else None
+            state.owner = owner
+            await self.save(state)
+            return owner
+
     async def close(self, ctx: TurnContext, heard: Heard | None, spoken: Spoken) -> TurnResult:
         """End a turn that answered: ``turn_ended``, the new memory and history entry, the result."""
         voice_to_voice = spoken.first_audio_ms if heard is not None else None

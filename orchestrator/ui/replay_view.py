@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError
-from orchestrator.sessions.base import SessionStore
-from orchestrator.sessions.ids import session_file, validate_session_id
-from orchestrator.trace import read_jsonl
+from orchestrator.eventsource import opened_event_source
+from orchestrator.sessions.ids import validate_session_id
 from orchestrator.turnview import TurnView, turn_views
 from orchestrator.ui.present import StepView, view_steps
 
-__all__ = ["ReplayTurn", "recent_sessions", "replay_views"]
+__all__ = ["ReplayTurn", "replay_views"]
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,10 @@ def _caller(view: TurnView) -> str:
 
 
 def replay_views(settings: Settings, session_id: str) -> list[ReplayTurn]:
-    """Every logged turn of a session; ``SessionNotFoundError`` if there is none."""
+    """Every recorded turn of a session (JSONL logs or Redis Streams); ``SessionNotFoundError`` if there is none."""
     sid = validate_session_id(session_id)
-    path = session_file(settings.logs_dir, sid, ".jsonl")
-    views = sorted(turn_views(read_jsonl(path) if path.exists() else []), key=lambda v: v.turn)
+    with opened_event_source(settings) as source:
+        views = sorted(turn_views(source.read(sid)), key=lambda v: v.turn)
     if not views:
         raise SessionNotFoundError(f"no recorded turns for session {sid!r}")
     return [
@@ -50,7 +49,3 @@ def replay_views(settings: Settings, session_id: str) -> list[ReplayTurn]:
         for view in views
     ]
 
-
-def recent_sessions(store: SessionStore, limit: int = 8, exclude: str | None = None) -> list[str]:
-    """The most recently updated session ids."""
-    return [sid for sid in store.list_ids() if sid != exclude][:limit]

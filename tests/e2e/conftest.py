@@ -1,13 +1,14 @@
-"""Browser-test plumbing: one app server and browser for every test module (``browser.py``), and fixtures
-that see whether the test itself failed (for screenshots)."""
+"""Browser-test plumbing: one app server and browser for every test module (``browser.py``), one Playwright
+driver, and fixtures that see whether the test itself failed (for screenshots)."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 
 import pytest
+from playwright.sync_api import Playwright
 
-from tests.e2e.browser import app_server, browser, mic_wav, playwright, tab
+from tests.e2e.browser import app_server, browser, mic_wav, tab
 
 __all__ = ["app_server", "browser", "mic_wav", "playwright", "pytest_runtest_makereport", "tab"]
 
@@ -19,3 +20,12 @@ def pytest_runtest_makereport(
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """Playwright's driver, once per test session (the shared browser outlives any one module)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw

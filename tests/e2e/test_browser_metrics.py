@@ -6,13 +6,7 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import (
-    BROWSER_MARKS,
-    TURN_TIMEOUT_MS,
-    UI_TIMEOUT_MS,
-    Tab,
-    assistant_message,
-)
+from tests.e2e.harness import BROWSER_MARKS, TURN_TIMEOUT_MS, UI_TIMEOUT_MS, Tab, assistant_message
 
 pytestmark = BROWSER_MARKS
 

@@ -6,14 +6,8 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import (
-    BROWSER_MARKS,
-    UI_TIMEOUT_MS,
-    Tab,
-    ask_and_confirm,
-    assistant_message,
-    is_local,
-)
+from tests.e2e.browser import ask_and_confirm
+from tests.e2e.harness import BROWSER_MARKS, UI_TIMEOUT_MS, Tab, _is_local, assistant_message
 
 pytestmark = BROWSER_MARKS
 
@@ -30,12 +24,12 @@ def test_d_nothing_on_the_page_loads_from_outside_the_machine(tab: Tab) -> None:
     assert tab.offsite == [], f"the page tried to reach outside the machine: {tab.offsite}"
     fetched = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
     assert fetched, "the page reported no resources at all"
-    assert [u for u in fetched if not is_local(u)] == []
+    assert [u for u in fetched if not _is_local(u)] == []
     referenced = page.evaluate(
         """() => Array.from(document.querySelectorAll('[src], [href]'))
                  .filter(e => !(e.tagName === 'A'))  // plain links are not loads
                  .map(e => e.getAttribute('src') || e.getAttribute('href'))"""
     )
     # Relative references stay on the page's origin; absolute and protocol-relative ones must be local.
-    external = [u for u in referenced if u and urlsplit(u).netloc and not is_local(urljoin(tab.server.url, u))]
+    external = [u for u in referenced if u and urlsplit(u).netloc and not _is_local(urljoin(tab.server.url, u))]
     assert external == [], f"the page references off-machine resources: {external}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import (
+from tests.e2e.harness import (
     ASSISTANT_MESSAGE,
     BROWSER_MARKS,
     TURN_TIMEOUT_MS,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import FilePayload, expect
 
-from tests.e2e.browser import (
+from tests.e2e.browser import MicWav, ask_and_confirm
+from tests.e2e.harness import (
     BROWSER_MARKS,
     CHAT_INPUT,
     CHAT_SUBMIT,
@@ -13,9 +14,7 @@ from tests.e2e.browser import (
     UI_TIMEOUT_MS,
     UPLOAD_INPUT,
     USER_MESSAGE,
-    MicWav,
     Tab,
-    ask_and_confirm,
     assistant_message,
     expand_step,
     step_button,

@@ -78,7 +78,7 @@ def test_a_figure_no_tool_backs_is_flagged_and_replaced(backend, home, server, m
     result = turn(pipeline, "I'd like a loan of 25000 dollars at 6.5 percent")
 
     reply = of_type(result, DialogReply)[0]
-    assert reply.flagged_figures == ["450"]
+    assert reply.flagged_figures == ["payment $450"]
     assert "$450" not in result.reply
     assert reply.source == "rules"
     assert result.reply == RulesDialog().reply("I'd like a loan of 25000 dollars at 6.5 percent", {}).text
