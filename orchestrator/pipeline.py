@@ -31,6 +31,7 @@ from orchestrator.compliance import (
     consent_in,
     is_consent_answer,
     redact,
+    redact_message,
 )
 from orchestrator.config import Settings
 from orchestrator.errors import (
@@ -224,8 +225,8 @@ class Pipeline:
                 user_text = transcript
             else:
                 assert text is not None
-                # Redact before cutting to length, so a cut can never split a card number.
-                user_text = redact(text.strip())[: self.settings.max_text_chars]
+                # Refuses an oversized message first; long ones are redacted off the event loop.
+                user_text = await redact_message(text, self.settings.max_text_chars)
                 if not user_text:
                     raise EmptyTextError("the message is empty: type or say something")
             stage = "dialog"
