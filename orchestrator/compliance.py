@@ -32,6 +32,7 @@ __all__ = [
     "PHONE_MASK",
     "PIN_MASK",
     "SSN_MASK",
+    "check_message_length",
     "consent_in",
     "is_consent_answer",
     "redact",
@@ -96,6 +97,12 @@ _T = TypeVar("_T", bound=BaseModel)
 _INLINE_CHARS = 4096
 
 
+def check_message_length(text: str) -> None:
+    """Raise ``TextTooLongError`` ("message too long") for a message over ``MAX_INPUT_CHARS``."""
+    if len(text) > MAX_INPUT_CHARS:
+        raise TextTooLongError(f"message too long: the limit is {MAX_INPUT_CHARS} characters")
+
+
 async def redact_message(text: str, max_chars: int) -> str:
     """A caller's typed message, redacted, then cut to ``max_chars``.
 
@@ -103,10 +110,7 @@ async def redact_message(text: str, max_chars: int) -> str:
     ``MAX_INPUT_CHARS``, before any work is done on it. Redaction comes
     before the cut, so a cut can never split a card number.
     """
-    if len(text) > MAX_INPUT_CHARS:
-        raise TextTooLongError(
-            f"message too long: {len(text)} characters; the limit is {MAX_INPUT_CHARS}"
-        )
+    check_message_length(text)
     stripped = text.strip()
     clean = redact(stripped) if len(stripped) <= _INLINE_CHARS else await asyncio.to_thread(redact, stripped)
     return clean[:max_chars]

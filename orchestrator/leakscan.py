@@ -48,7 +48,8 @@ _IBAN_LENGTH = {"GB": 22, "DE": 22, "FR": 27, "ES": 24, "IT": 27, "NL": 18, "BE"
                 "PL": 28, "PT": 25, "SE": 24, "NO": 15, "DK": 18, "FI": 18, "LU": 20, "GR": 27, "CZ": 24, "HU": 28,
                 "RO": 24, "HR": 21, "SI": 19, "SK": 24, "BG": 22, "LT": 20, "LV": 21, "EE": 20, "IS": 26, "MT": 31}
 _CUE_WORDS = {
-    "cvv": ("cvv", "cvc", "cvv2", "cvc2", "csc", "security code", "verification code", "code on the back"),
+    "cvv": ("cvv", "cvc", "cvv2", "cvc2", "csc", "security code", "verification code", "code on the back",
+            "digit code"),
     "pin": ("pin", "passcode", "password"),
     "account": ("account", "acct", "routing", "sort code"),
     "ssn": ("social security", "ssn", "my social"),
@@ -316,7 +317,7 @@ def _ibans(text: str) -> list[Finding]:
             chars.append((piece, s, e))
         elif kind == "w":
             low = piece.lower()
-            if low in _WORD_DIGIT:
+            if low in _WORD_DIGIT and piece != "O":  # a capital O alone is the letter
                 chars.append((str(_WORD_DIGIT[low]), s, e))
             elif len(piece) <= 4 and (piece.isupper() or len(piece) == 1 or chars):
                 chars.extend((ch.upper(), s + k, s + k + 1) for k, ch in enumerate(piece))

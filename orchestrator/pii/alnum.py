@@ -91,7 +91,7 @@ def find_spoken_iban(text: str, start: int, budget: Budget) -> Span | None:
         if leading and low in _SPOKEN_LEAD:
             continue
         leading = False
-        if low in _DIGIT_OF:
+        if low in _DIGIT_OF and word != "O":  # a capital O alone is the letter
             chars = _DIGIT_OF[low]
         elif low in NUMBER_WORDS:
             break

@@ -54,10 +54,13 @@ class Budget:
         return self.left >= 0
 
 
-def _is_amount(text: str, run: Run) -> bool:
+def _is_amount(text: str, run: Run, cues: CueIndex) -> bool:
     if not run.spoken and _AMOUNT_RE.fullmatch(text, run.start, run.end):
-        # "25,000", "6.5": formatted figures. A bare 13+ digit comma number is still checked below.
-        return "." in text[run.start : run.end] or len(run.digits) < _CARD_MIN or _has_unit(text, run)
+        # "25,000", "6.5": formatted figures. A 13+ digit comma number, or one right after a cue
+        # ("account number 12,345,678"), is still checked below unless a currency or unit says otherwise.
+        if "." in text[run.start : run.end] or _has_unit(text, run):
+            return True
+        return len(run.digits) < _CARD_MIN and not cues.near(run.start)
     return len(run.groups) == 1 and len(run.digits) < _CARD_MIN and _has_unit(text, run)
 
 
@@ -137,7 +140,7 @@ def classify(text: str, run: Run, cues: CueIndex, budget: Budget) -> str | None:
     if run.oversized:
         return "card" if "card" in cues.before(run.start) else "number"
     n = len(run.digits)
-    if _is_amount(text, run):
+    if _is_amount(text, run, cues):
         return None
     if n > MAX_DIGITS:
         return "card" if "card" in cues.before(run.start) else "number"
