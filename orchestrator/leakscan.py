@@ -51,7 +51,7 @@ _CUE_WORDS = {
     "cvv": ("cvv", "cvc", "cvv2", "cvc2", "csc", "security code", "verification code", "code on the back",
             "digit code"),
     "pin": ("pin", "passcode", "password"),
-    "account": ("account", "acct", "routing", "sort code"),
+    "account": ("account", "acct", "routing", "sort code", "count number"),
     "ssn": ("social security", "ssn", "my social"),
 }
 _CUE_REACH = 60  # characters between a cue and its number

@@ -19,7 +19,8 @@ _CUES = (
     ("iban", r"iban|international bank account(?: number)?|bic|swift(?: code)?"),
     ("phone", r"phone(?: number)?|telephone|mobile(?: number)?|cell(?: ?phone)?(?: number)?|landline|whatsapp|fax"
               r"|call me(?: back)?(?: on| at)?|reach me(?: on| at)?|contact number"),
-    ("account", r"accounts?(?: numbers?| no)?|acct|a/c|routing(?: number)?|sort code|aba|bsb"
+    # "count number": Whisper's hearing of "account number" in Piper's voice.
+    ("account", r"accounts?(?: numbers?| no)?|count numbers?|acct|a/c|routing(?: number)?|sort code|aba|bsb"
                 r"|(?:member(?:ship)?|customer|client) (?:number|no|id)"),
     ("card", r"(?:credit |debit |bank |visa |master ?card |amex )?cards?(?: numbers?| no)?|visa|master ?card|amex"
              r"|american express|discover|maestro|long number|pan"),

@@ -27,11 +27,13 @@ MAX_RUN_CHARS = 600
 
 _FILLERS = frozenset({"uh", "um", "umm", "er", "erm", "ah", "and"})
 _SEP = r"[\s,./\\()+\-\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]"
-_D1 = rf"(?:\d(?!\d)|{whole_words(DIGIT_WORDS)})"
-_DM = rf"(?:\d{{2,}}+|{whole_words(MULTI_DIGIT_WORDS)})"
-_ITEM = rf"(?:\d++|{whole_words(NUMBER_WORDS)})"
+# Whisper writes "double five" as "W5" (double-u): a "w" glued to a digit is a "double".
+_W = r"(?:w(?<![a-z]w)(?=\d))?"
+_D1 = rf"(?:{_W}\d(?!\d)|{whole_words(DIGIT_WORDS)})"
+_DM = rf"(?:{_W}\d{{2,}}+|{whole_words(MULTI_DIGIT_WORDS)})"
+_ITEM = rf"(?:{_W}\d++|{whole_words(NUMBER_WORDS)})"
 _JOIN = rf"{_SEP}{{1,4}}+(?:{whole_words(_FILLERS)}{_SEP}{{1,4}}+)?+"
-_FIRST = "".join(sorted({w[0] for w in NUMBER_WORDS}))
+_FIRST = "".join(sorted({w[0] for w in NUMBER_WORDS} | {"w"}))
 # Three digits or more: "123", "12 3", "1 23", "1 2 3" (words count like digits). Runs on lower-cased
 # text; the look-ahead lets the engine skip to the next digit or number-word letter.
 _REGION_RE = re.compile(
@@ -43,6 +45,7 @@ _NOT_DIGIT_RE = re.compile(r"\D+")
 _DIGITS_RE = re.compile(r"\d+")
 _PIECE_RE = re.compile(r"(\d+)|([^\W\d_]+)|(\W+|_+)")
 _PAUSE = frozenset(",.;")
+_REPEAT_WORDS = {"double": 2, "triple": 3, "w": 2}
 
 
 # While parsing: (digits, start, end, spoken) for each piece written or said in one go.
@@ -91,8 +94,14 @@ def _parse(text: str, start: int, end: int) -> list[list[_Piece]]:
     for piece in _PIECE_RE.finditer(text, start, end):
         digits, word, sep = piece.groups()
         if digits is not None:
+            digits, begin = _ascii_digits(digits), piece.start()
+            if words and words[-1] in _REPEAT_WORDS and (words[-1] != "w" or spans[-1][1] == begin):
+                # "double 5" and "W5": the first digit said twice (three times after "triple")
+                digits = digits[0] * (_REPEAT_WORDS[words[-1]] - 1) + digits
+                words.pop()
+                begin = spans.pop()[0]
             flush()
-            segments[-1].append((_ascii_digits(digits), piece.start(), piece.end(), False))
+            segments[-1].append((digits, begin, piece.end(), False))
         elif word is not None:
             if word == "and" and not (words and words[-1] in ("hundred", "thousand")):
                 flush()
@@ -125,44 +134,10 @@ def find_runs(text: str, worth: Callable[[int, int], bool] | None = None) -> Ite
             region = text[start:end]
             if worth is not None and not worth(start, len(_NOT_DIGIT_RE.sub("", region))):
                 continue
-            if "." not in region:  # digits and separators only: every digit group is a group
-                yield Run(start, end, [_ascii_digits(d) for d in _DIGITS_RE.findall(region)])
-                continue
-        for segment in _parse(text, start, end):
-            for pieces in _split_decimals(text, segment):
-                yield _run(pieces)
-
-
-def _sep(text: str, pieces: list[_Piece], i: int) -> str:
-    """The text between piece ``i`` and the next ("" past either end)."""
-    return text[pieces[i][2] : pieces[i + 1][1]] if 0 <= i < len(pieces) - 1 else ""
-
-
-def _split_decimals(text: str, pieces: list[_Piece]) -> list[list[_Piece]]:
-    """Cut a run at its decimal points: "25000, 6.5" is 25000 and 6.5, not 2500065.
-
-    A bare "." between written digits is a decimal point unless it is one of a
-    chain of them ("4111.1111.1111.1111") or follows thousands ("1,000.00").
-    """
-    parts: list[list[_Piece]] = []
-    current: list[_Piece] = []
-    i = 0
-    while i < len(pieces):
-        if (
-            i + 1 < len(pieces)
-            and _sep(text, pieces, i) == "."
-            and not (pieces[i][3] or pieces[i + 1][3])
-            and _sep(text, pieces, i - 1) not in (".", ",")
-            and _sep(text, pieces, i + 1) != "."
-        ):
-            if current:
-                parts.append(current)
-            parts.append(pieces[i : i + 2])
-            current = []
-            i += 2
+            # Digits and separators only: every digit group is a group. A decimal point stays inside
+            # a run ("4198 34.44 17.47.6670" is a misheard card); a lone decimal is an amount (detect.py).
+            yield Run(start, end, [_ascii_digits(d) for d in _DIGITS_RE.findall(region)])
             continue
-        current.append(pieces[i])
-        i += 1
-    if current:
-        parts.append(current)
-    return parts
+        for segment in _parse(text, start, end):
+            yield _run(segment)
+
