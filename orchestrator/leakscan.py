@@ -7,7 +7,7 @@ words such as "forty one eleven" become digits; spaces, commas, periods,
 dashes, slashes, brackets, fillers and "and" between digits are dropped),
 and then every window of every run is tested:
 
-* card: every window of 13-19 digits passing the Luhn check;
+* card: every window of 13-19 digits not starting with 0 passing the Luhn check;
 * SSN: a run of exactly nine digits with a possible SSN structure, or any
   nine digits written in 3-2-4 groups;
 * phone: a run of 10-15 digits, or of 7+ behind a plus sign;
@@ -18,8 +18,10 @@ and then every window of every run is tested:
 
 It is deliberately more suspicious than the redactor (every window, not
 only those on group boundaries), so it may flag a Luhn-valid accident in a
-long run; a bare decimal point ("1718000000.25") ends a run, so timestamps
-and amounts in logs do not join into card-length runs.
+long run. Two things keep machine data out: a bare decimal point
+("1718000000.25") ends a run, so timestamps and amounts in logs do not
+join into card-length runs, and a lower-case hex token of 16+ characters
+(a hash, a uuid) is never read as digits.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ _SKIP_WORDS = {"uh", "um", "umm", "er", "erm", "ah", "hmm", "and"}
 _SOFT = set(" \t\r\n\f\v,.-/()+\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2010\u2011\u2012\u2013\u2014\u2015"
             "\u2212\u200b\u200c\u200d\u2060\ufeff")
 _MAX_SOFT = 5
+_HEX = frozenset("0123456789abcdef")
 # Published IBAN lengths of the countries callers here name most (others: any length 15-34).
 _IBAN_LENGTH = {"GB": 22, "DE": 22, "FR": 27, "ES": 24, "IT": 27, "NL": 18, "BE": 16, "CH": 21, "AT": 20, "IE": 22,
                 "PL": 28, "PT": 25, "SE": 24, "NO": 15, "DK": 18, "FI": 18, "LU": 20, "GR": 27, "CZ": 24, "HU": 28,
@@ -84,13 +87,29 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _hex_end(text: str, i: int) -> int:
+    """The end of a lower-case hex token of 16+ characters with letters and digits at ``i``, else ``i``."""
+    if i and text[i - 1].isalnum():
+        return i
+    j = i
+    while j < len(text) and text[j] in _HEX:
+        j += 1
+    token = text[i:j]
+    if j - i < 16 or (j < len(text) and text[j].isalnum()) or token.isdigit() or token.isalpha():
+        return i
+    return j
+
+
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     """("w", word) / ("d", one digit) / ("s", soft character) / ("x", anything else) with spans."""
     out: list[tuple[str, int, int]] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch.isdecimal():
+        if ch in _HEX and (j := _hex_end(text, i)) > i:
+            out.append(("x", i, j))  # a hash or an id: machine data, not a number anyone said
+            i = j
+        elif ch.isdecimal():
             out.append(("d", i, i + 1))
             i += 1
         elif ch.isalpha():
@@ -252,7 +271,8 @@ def _scan_runs(text: str, runs: list[_Run]) -> list[Finding]:
         n = len(digits)
         for size in range(13, min(19, n) + 1):
             for a in range(0, n - size + 1):
-                if luhn_valid(digits[a : a + size]):
+                # No card number starts with 0 (ISO/IEC 7812 issuer numbers do not).
+                if digits[a] != "0" and luhn_valid(digits[a : a + size]):
                     found.append(Finding("card", digits[a : a + size], *_span(run, a, a + size)))
         if n == 9 and _ssn_possible(digits):
             found.append(Finding("ssn", digits, *_span(run, 0, n)))

@@ -18,6 +18,13 @@ Two classifiers share one ``classify(text) -> IntentPrediction`` contract:
   3. below it, the broader keyword rules get a say, and then the answer
      is ``out_of_scope`` with the head's (low) top probability.
 
+``lost_card`` blocks a card, so it needs the caller's words: a card
+reported lost, stolen or compromised, or a request to block it
+(:func:`reports_card_trouble`). The head's ``lost_card`` without them is
+never taken; a card number alone (a redaction mask such as "[CARD]") says
+nothing about the intent, and masks are removed before any rule or the head
+reads the text.
+
 The intents are ``loan_quote``, ``mortgage``, ``balance``, ``lost_card``,
 ``transfer``, ``human_handoff``, ``goodbye``, ``greeting``, ``help`` and
 ``out_of_scope``.
