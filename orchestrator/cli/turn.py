@@ -19,11 +19,11 @@ from orchestrator.cli.common import (
     voicebot_errors,
 )
 from orchestrator.compliance import MAX_INPUT_CHARS, check_message_length
-from orchestrator.events import DialogReply, ErrorEvent, LLMCall
 from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.pipeline import TurnResult
 from orchestrator.runtime import build_pipeline
 from orchestrator.sessions.ids import new_session_id, session_file, validate_session_id
+from orchestrator.turnview import TurnView
 
 __all__ = ["turn", "turn_payload"]
 
@@ -35,16 +35,13 @@ def turn_payload(result: TurnResult, audio_path: Path | str | None, backends: di
 
     ``audio_path`` is where the reply audio is: a file for the CLI, a URL path for the service.
     """
-    reply = next((e for e in result.events if isinstance(e, DialogReply)), None)
+    view = TurnView.of(result.events)
+    reply = view.reply
     llm = {
         "source": reply.source if reply else "",
         "flagged_figures": reply.flagged_figures if reply else [],
-        "calls": [e.model_dump(include=_CALL_FIELDS) for e in result.events if isinstance(e, LLMCall)],
-        "recovered_errors": [
-            {"category": e.category, "message": e.message}
-            for e in result.events
-            if isinstance(e, ErrorEvent) and e.recovered
-        ],
+        "calls": [call.model_dump(include=_CALL_FIELDS) for call in view.llm_calls],
+        "recovered_errors": [{"category": e.category, "message": e.message} for e in view.recovered],
     }
     return {
         "session_id": result.session_id,
