@@ -158,7 +158,7 @@ class Pipeline:
             user_text = heard.text
         else:
             assert text is not None
-            user_text = read_text(ctx, text, self.settings)  # redact, cut to length
+            user_text = await read_text(ctx, text, self.settings)  # redact, cut to length
         question = await ask(ctx, self.settings, user_text)  # the session's adapter
         async with self._speech.open(ctx, on_audio_chunk) as speech:
             # semantic cache -> compliance (redaction, consent, disclosure) -> dialog, speaking as it goes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from orchestrator.cli.common import (
     print_json,
     voicebot_errors,
 )
+from orchestrator.compliance import MAX_INPUT_CHARS, check_message_length
 from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.pipeline import TurnResult
 from orchestrator.runtime import build_pipeline
@@ -62,7 +64,9 @@ def turn_payload(result: TurnResult, audio_path: Path | str | None, backends: di
 
 
 def turn(
-    text: Annotated[str | None, typer.Option("--text", "-t", help="What the caller types.")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", "-t", help="What the caller types; - reads it from standard input.")
+    ] = None,
     audio: Annotated[
         Path | None,
         typer.Option("--audio", "-a", help="WAV/FLAC file of what the caller says (any rate, any channels)."),
@@ -88,6 +92,12 @@ def turn(
     if out is not None and out.is_dir():
         fail(f"--out {out} is a directory; give a file name such as reply.wav", EXIT_USAGE, as_json=as_json,
              category="usage")
+    if text == "-":
+        # One character past the limit is enough for the pipeline to refuse an oversized message.
+        text = sys.stdin.read(MAX_INPUT_CHARS + 1)
+    with voicebot_errors(as_json):
+        if text is not None:
+            check_message_length(text)  # before any model loads: a huge message is refused at once
     settings = load_settings(as_json=as_json, stt=stt, tts=tts, llm=llm)
     with voicebot_errors(as_json):
         sid = validate_session_id(session) if session is not None else new_session_id()

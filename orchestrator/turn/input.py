@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from orchestrator import audio as audio_mod
-from orchestrator.compliance import redact
+from orchestrator.compliance import redact_message
 from orchestrator.config import Settings
 from orchestrator.errors import AudioTooLongError, CorruptAudioError, EmptyTextError
 from orchestrator.events import AudioReceived
@@ -65,11 +65,14 @@ class CallerAudio:
     transcript: Transcription | None = None
 
 
-def read_text(ctx: TurnContext, text: str, settings: Settings) -> str:
-    """The typed words, redacted, then cut to the length limit; ``EmptyTextError`` when nothing is left."""
+async def read_text(ctx: TurnContext, text: str, settings: Settings) -> str:
+    """The typed words, redacted, then cut to the length limit; ``EmptyTextError`` when nothing is left.
+
+    A message over the hard limit is refused ("message too long") before any work; a long one is
+    redacted off the event loop, and redaction comes before the cut, so a cut never splits a card number.
+    """
     ctx.stage = "input"
-    # Redact before cutting to length, so a cut can never split a card number.
-    user_text = redact(text.strip())[: settings.max_text_chars]
+    user_text = await redact_message(text, settings.max_text_chars)
     if not user_text:
         raise EmptyTextError("the message is empty: type or say something")
     ctx.user_text = user_text
