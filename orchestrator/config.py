@@ -118,6 +118,16 @@ class Settings(BaseSettings):
 
     log_level: str = "WARNING"
 
+    # The service (`voicebot serve`): API keys (salted hashes and roles; default home/api-keys.json),
+    # requests per key (a `limits` string such as "120/minute"), the largest request body, how long
+    # a reply's audio is kept in Redis, and how long a worker holds a session while its turn runs
+    # (renewed while it runs, so a killed worker frees the session after this many seconds).
+    api_keys_file: Path | None = None
+    api_rate_limit: str = "120/minute"
+    api_max_request_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    reply_audio_ttl_s: float = Field(default=86_400.0, gt=0)
+    session_lock_s: float = Field(default=5.0, gt=0, le=600)
+
     # Semantic cache (orchestrator/cache): on|off, the cosine similarity a hit needs, the entries' lifetime,
     # where entries live (None: Redis when VOICEBOT_STORE is redis://..., else a file under home/cache)
     # and the sentence encoder (minilm, or hashing: a deterministic fake for tests and demos).
@@ -174,6 +184,11 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Directory holding the semantic cache's entries and reply audio."""
         return self.home / "cache"
+
+    @property
+    def keys_file(self) -> Path:
+        """The API keys file of the service (``VOICEBOT_API_KEYS_FILE``, else under home)."""
+        return self.api_keys_file or self.home / "api-keys.json"
 
     def ensure_dirs(self) -> None:
         """Create every runtime directory (idempotent)."""

@@ -13,10 +13,12 @@ Callers catch at the level they need::
     │   │   ├── CorruptAudioError    not decodable as audio
     │   │   └── AudioTooLongError    over the size or duration limit
     │   ├── EmptyTextError           blank text turn
+    │   ├── TextTooLongError         a message over the hard size limit ("message too long")
     │   └── InvalidSessionIdError    id fails the session-id pattern
     ├── SessionNotFoundError         an id that no store knows                 (CLI exit 2)
     └── BackendError                 a backend failed while serving a turn
-        └── BackendTimeoutError      it did not answer in time (retryable)
+        ├── BackendTimeoutError      it did not answer in time (retryable)
+        └── StoreUnavailableError    the shared session store (Redis) is away (retryable)
 
 Every error has a ``category`` (a short stable string used in error events)
 and ``retryable``. Vendor exceptions are translated to this tree once, at
@@ -41,6 +43,8 @@ __all__ = [
     "InvalidSessionIdError",
     "SessionNotFoundError",
     "SilentAudioError",
+    "StoreUnavailableError",
+    "TextTooLongError",
     "UnknownBackendError",
     "VoicebotError",
 ]
@@ -126,6 +130,12 @@ class EmptyTextError(InputError):
     category = "empty_text"
 
 
+class TextTooLongError(InputError):
+    """A text message longer than anything a caller types; refused before any work is done on it."""
+
+    category = "text_too_long"
+
+
 class InvalidSessionIdError(InputError):
     """A session id that does not match the allowed pattern."""
 
@@ -156,3 +166,12 @@ class BackendTimeoutError(BackendError):
 
     def __init__(self, message: str, *, stage: str) -> None:
         super().__init__(message, stage=stage, retryable=True)
+
+
+class StoreUnavailableError(BackendError):
+    """The session store cannot be reached; the turn may be tried again once it is back."""
+
+    category = "store_unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, stage="store", retryable=True)

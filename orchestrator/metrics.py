@@ -11,11 +11,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from orchestrator.events import DialogReply, ErrorEvent, Event, TTSChunk, TurnEnded, TurnStarted
+from orchestrator.events import (
+    TIMINGS,
+    CacheLookup,
+    DialogReply,
+    ErrorEvent,
+    Event,
+    TTSChunk,
+    TurnEnded,
+    TurnStarted,
+    event_stage,
+)
 from orchestrator.logquery import LogFilter, iter_events
+
+if TYPE_CHECKING:
+    from orchestrator.eventsource import EventSource
 
 __all__ = ["CONTENT_TYPE", "MetricsSink", "registry_from_logs", "render"]
 
@@ -33,13 +47,16 @@ class MetricsSink:
         r = self.registry
         self.latency = Histogram("voicebot_stage_latency_seconds", "Time spent in each pipeline stage.",
                                  ["stage"], buckets=_BUCKETS, registry=r)
-        self.turns = Counter("voicebot_turns_total", "Turns finished, by input kind and outcome.",
+        self.turns = Counter("voicebot_turns_total", "Turns finished, by input kind and outcome (ok, error, cut).",
                              ["input_kind", "outcome"], registry=r)
         self.errors = Counter("voicebot_errors_total", "Failed turns, by error category and stage.",
                               ["category", "stage"], registry=r)
         self.intents = Counter("voicebot_intents_total", "Dialog replies, by intent.", ["intent"], registry=r)
         self.cache = Counter("voicebot_tts_cache_total", "Reply pieces served from the TTS cache or synthesised.",
                              ["result"], registry=r)
+        self.semantic = Counter("voicebot_semantic_cache_total",
+                                "Turns by semantic cache outcome: hit, miss (looked up, not served) or skipped.",
+                                ["result"], registry=r)
         self.handoffs = Counter("voicebot_handoffs_total", "Sessions handed over to a person.", registry=r)
         self.contained = Counter("voicebot_contained_total", "Sessions the bot ended itself (no handoff).",
                                  registry=r)
@@ -59,14 +76,18 @@ class MetricsSink:
         if isinstance(event, TurnStarted):
             self._kinds[key] = event.input_kind
         elif isinstance(event, TurnEnded):
-            self.turns.labels(self._kinds.pop(key, "unknown"), "ok" if event.ok else "error").inc()
+            outcome = "ok" if event.ok else "cut" if event.cut else "error"
+            self.turns.labels(self._kinds.pop(key, "unknown"), outcome).inc()
             for stage, ms in event.timings_ms.items():
-                if stage in ("audio", "stt", "dialog", "tts", "tts_first_audio", "total"):
+                if stage in TIMINGS:
                     self.latency.labels(stage).observe(ms / 1000.0)
         elif isinstance(event, ErrorEvent):
-            self.errors.labels(event.category, event.stage).inc()
+            self.errors.labels(event.category, event_stage(event)).inc()
         elif isinstance(event, TTSChunk):
             self.cache.labels("hit" if event.cached else "miss").inc()
+        elif isinstance(event, CacheLookup):
+            looked_up = event.similarity is not None
+            self.semantic.labels("hit" if event.cache_hit else "miss" if looked_up else "skipped").inc()
         elif isinstance(event, DialogReply):
             self.intents.labels(event.intent).inc()
             if event.state in (_HANDOFF_STATE, _ENDED_STATE) and event.session_id not in self._finished:
@@ -86,9 +107,9 @@ class MetricsSink:
         return self
 
 
-def registry_from_logs(logs_dir: Path) -> CollectorRegistry:
-    """Fresh metrics computed from every session's JSONL log."""
-    return MetricsSink().feed(iter_events(logs_dir, LogFilter())).registry
+def registry_from_logs(source: EventSource | Path) -> CollectorRegistry:
+    """Fresh metrics computed from every session's events (an ``EventSource`` or a directory of JSONL logs)."""
+    return MetricsSink().feed(iter_events(source, LogFilter())).registry
 
 
 def render(registry: CollectorRegistry) -> bytes:

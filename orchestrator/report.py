@@ -1,6 +1,6 @@
 """The analytics report: a pandas summary (Markdown and CSV) and matplotlib plots (PNG).
 
-Built from the JSONL event logs: one row per turn with its intent, state and
+Built from the recorded events (JSONL logs or Redis Streams): one row per turn with its intent, state and
 stage timings. Containment is the share of finished sessions (goodbye or
 handoff) that ended without a handoff. The cache hit rate is the reply
 audio cache's (a semantic cache will add its own).
@@ -9,43 +9,41 @@ audio cache's (a semantic cache will add its own).
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from orchestrator.events import DialogReply, Event, TTSChunk, TurnEnded, TurnStarted
+from orchestrator.events import TIMINGS, Event
 from orchestrator.fsutil import atomic_write_bytes, atomic_write_text
+from orchestrator.turnview import turn_views
+
+if TYPE_CHECKING:
+    from orchestrator.eventsource import EventSource
 
 __all__ = ["STAGES", "Report", "build_report", "session_waterfall", "turns_frame", "waterfall_png", "write_report"]
 
-STAGES = ("audio", "stt", "dialog", "tts", "total")
+STAGES = tuple(t for t in TIMINGS if t != "tts_first_audio")
 _COLORS = {"audio": "#8e6bbf", "stt": "#d9822b", "dialog": "#2b8a3e", "tts": "#1f5fa8"}
 
 
 def turns_frame(events: list[Event]) -> pd.DataFrame:
     """One row per finished turn: session, turn, kind, ok, intent, state, cached pieces and stage ms."""
-    by_turn: dict[tuple[str, int], dict[str, Any]] = defaultdict(dict)
-    for event in events:
-        row = by_turn[(event.session_id, event.turn)]
-        row.setdefault("session", event.session_id)
-        row.setdefault("turn", event.turn)
-        if isinstance(event, TurnStarted):
-            row["input_kind"], row["started"] = event.input_kind, event.wall_time
-        elif isinstance(event, DialogReply):
-            row["intent"], row["state"] = event.intent, event.state
-        elif isinstance(event, TTSChunk):
-            row["pieces"] = row.get("pieces", 0) + 1
-            row["cached_pieces"] = row.get("cached_pieces", 0) + int(event.cached)
-        elif isinstance(event, TurnEnded):
-            row["ok"] = event.ok
-            for stage in STAGES:
-                if stage in event.timings_ms:
-                    row[f"{stage}_ms"] = event.timings_ms[stage]
-    rows = [r for r in by_turn.values() if "ok" in r]
+    rows = []
+    for view in turn_views(events):
+        if view.ended is None:
+            continue
+        row: dict[str, Any] = {"session": view.session_id, "turn": view.turn, "ok": view.ended.ok}
+        if view.input_kind is not None:
+            row["input_kind"] = view.input_kind
+        if view.reply is not None:
+            row["intent"], row["state"] = view.reply.intent, view.reply.state
+        if view.pieces:
+            row["pieces"], row["cached_pieces"] = len(view.pieces), sum(int(p.cached) for p in view.pieces)
+        row.update({f"{stage}_ms": view.ended.timings_ms[stage] for stage in STAGES if stage in view.ended.timings_ms})
+        rows.append(row)
     columns = ["session", "turn", "input_kind", "ok", "intent", "state", "pieces", "cached_pieces",
                *[f"{s}_ms" for s in STAGES]]
     frame = pd.DataFrame(rows, columns=columns)
@@ -180,11 +178,11 @@ def write_report(report: Report, out: Path) -> list[Path]:
     return written
 
 
-def session_waterfall(logs_dir: Path, session_id: str) -> bytes | None:
+def session_waterfall(source: EventSource | Path, session_id: str) -> bytes | None:
     """The latency waterfall of one session (what the browser shows), or None before its first turn."""
     from orchestrator.logquery import LogFilter, iter_events
 
-    turns = turns_frame(list(iter_events(logs_dir, LogFilter(session=session_id))))
+    turns = turns_frame(list(iter_events(source, LogFilter(session=session_id))))
     if not len(turns):
         return None
     return waterfall_png(turns, title=f"Latency per turn, session {session_id}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import psutil
 
-from orchestrator.audit import AuditSink
+from orchestrator.audit import AuditSink, load_audit_key
 from orchestrator.config import Settings
 from orchestrator.load.callers import CONVERSATIONS
 from orchestrator.pipeline import Pipeline
@@ -43,7 +43,7 @@ def soak_pipeline(settings: Settings, scratch: Path) -> Pipeline:
     return build_pipeline(
         settings.model_copy(update={"cache": False}),
         store=SqliteSessionStore(scratch / "sessions.db"),
-        tracer=Tracer([JsonlSink(scratch / "logs"), AuditSink(scratch / "audit")]),
+        tracer=Tracer([JsonlSink(scratch / "logs"), AuditSink(scratch / "audit", load_audit_key(scratch))]),
     )
 
 

@@ -8,13 +8,17 @@ One turn, in order:
 2. The chat request goes out with the banking tools, the redacted words of
    the last few turns and the caller's redacted words. Tool calls run
    against :mod:`orchestrator.llm.tools` and go back to the model.
-3. Text streams back. Each finished sentence passes the figure guard and
-   goes to ``on_text`` (the pipeline's TTS) before the completion ends.
+3. Text streams back. Each finished sentence passes the figure guard
+   (every figure, in its role, from a tool result of this turn or the
+   caller's own value: :mod:`orchestrator.llm.guard`) and goes to
+   ``on_text`` (the pipeline's TTS) before the completion ends.
 4. A retryable failure (429, 5xx, timeout, dropped connection) before any
    sentence was spoken is retried with exponential backoff, within a
-   deadline. Anything else, or a sentence with a figure no tool result
-   backs, ends the LLM's part: the rules answer is said instead, and the
-   turn carries a :class:`DialogNote` the pipeline turns into an error event.
+   deadline. Anything else, or a sentence with an unbacked figure, ends the
+   LLM's part: that sentence and everything after it are never spoken, the
+   sentences already spoken stay spoken (each passed the guard on its own),
+   the rules answer is said after them, and the turn carries a
+   :class:`DialogNote` the pipeline turns into an error event.
 """
 
 from __future__ import annotations
@@ -24,13 +28,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from orchestrator.compliance import redact
-from orchestrator.llm.base import DialogBackend, DialogNote, DialogTurn
+from orchestrator.events import DialogSource
+from orchestrator.llm.base import DialogBackend, DialogNote, DialogTurn, LLMCallRecord
 from orchestrator.llm.chat import ChatClient, LLMError
-from orchestrator.llm.guard import unbacked_figures
+from orchestrator.llm.guard import Figure, caller_figures, unbacked_figures
 from orchestrator.llm.tools import TOOL_SCHEMAS, ToolResult, run_tool
 from orchestrator.tts.chunking import split_sentences
 
@@ -67,10 +71,11 @@ class LLMOptions:
 
 
 class UnbackedFigureError(Exception):
-    """A sentence of the reply holds figures that no tool result and no word of the caller backs."""
+    """A sentence of the reply holds figures that no tool result and no value of the caller backs in their role."""
 
-    def __init__(self, figures: list[Decimal], sentence: str) -> None:
-        super().__init__(f"unbacked figures {', '.join(str(f) for f in figures)}")
+    def __init__(self, figures: list[Figure], sentence: str) -> None:
+        said = ", ".join(f"{f.said} as {'a' if f.role[0] not in 'aeiou' else 'an'} {f.role}" for f in figures)
+        super().__init__(f"{said}, which no tool result of this turn backs")
         self.figures = figures
         self.sentence = sentence
 
@@ -83,21 +88,39 @@ class _ToolCallParts:
 
 
 @dataclass
+class _Meter:
+    """What one request's stream has told so far."""
+
+    first_token_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    def record(self, model: str, round_no: int, attempt: int, *, ok: bool, ms: float, status: int | None = None,
+               category: str | None = None, tool_calls: tuple[str, ...] = ()) -> LLMCallRecord:
+        return LLMCallRecord(
+            model=model, round=round_no, attempt=attempt, ok=ok, ms=ms, status=status, category=category,
+            first_token_ms=self.first_token_ms, prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens, tool_calls=tool_calls,
+        )
+
+
+@dataclass
 class _Turn:
     """What one turn has said, computed and tried so far."""
 
     user_text: str
     on_text: Callable[[str], None] | None
+    caller: list[Figure] = field(default_factory=list)  # the caller's own values, see guard.caller_figures
     spoken: list[str] = field(default_factory=list)
     buffer: str = ""
     tool_results: list[ToolResult] = field(default_factory=list)
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[LLMCallRecord] = field(default_factory=list)
 
-    def tool_values(self) -> list[str]:
-        return [v for result in self.tool_results for v in result.values]
+    def backing(self) -> list[Figure]:
+        return [figure for result in self.tool_results for figure in result.backing]
 
     def say(self, sentence: str) -> None:
-        figures = unbacked_figures(sentence, self.tool_values(), self.user_text)
+        figures = unbacked_figures(sentence, self.backing(), self.caller)
         if figures:
             raise UnbackedFigureError(figures, sentence)
         self.spoken.append(sentence)
@@ -164,7 +187,8 @@ class LLMDialog:
             if on_text is not None:
                 on_text(shadow.text)
             return _with_history(shadow, memory, user_text, shadow.text, self.options.history_turns, source="rules")
-        turn = _Turn(user_text=redact(user_text), on_text=on_text)
+        clean = redact(user_text)
+        turn = _Turn(user_text=clean, on_text=on_text, caller=caller_figures(clean, shadow.slots))
         history = list(memory.get("llm_history", []))
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history, {"role": "user", "content": turn.user_text}]
         notes: list[DialogNote] = []
@@ -172,8 +196,9 @@ class LLMDialog:
         try:
             self._converse(messages, turn, model or self.options.model)
         except UnbackedFigureError as exc:
-            flagged = [str(f) for f in exc.figures]
-            notes.append(DialogNote("llm_unbacked_figure", f"the LLM said {exc}; the rules answer replaced it", False))
+            flagged = [f"{f.role} {f.said}" for f in exc.figures]
+            notes.append(DialogNote("llm_unbacked_figure", f"the LLM said {exc}; that sentence and the rest of "
+                                    "its answer were not spoken, the rules answer was", False))
         except LLMError as exc:
             notes.append(DialogNote(exc.category, exc.message, exc.retryable))
         except Exception as exc:  # a bug here must cost one LLM answer, never the caller's turn
@@ -236,15 +261,15 @@ class LLMDialog:
         while True:
             attempt += 1
             start = self._clock()
-            record: dict[str, Any] = {"model": model, "round": round_no, "attempt": attempt}
+            meter = _Meter()
             spoken_before = len(turn.spoken)
             turn.buffer = ""
             try:
-                calls = self._consume(messages, turn, model, record, start)
+                calls = self._consume(messages, turn, model, meter, start)
             except LLMError as exc:
-                record.update(ok=False, status=exc.status, category=exc.category,
-                              ms=round((self._clock() - start) * 1000, 1))
-                turn.calls.append(record)
+                ms = round((self._clock() - start) * 1000, 1)
+                turn.calls.append(meter.record(model, round_no, attempt, ok=False, ms=ms, status=exc.status,
+                                               category=exc.category))
                 delay = self._delay(attempt, exc)
                 if (
                     not exc.retryable
@@ -255,23 +280,23 @@ class LLMDialog:
                     raise
                 self._sleep(delay)
                 continue
-            record.update(ok=True, ms=round((self._clock() - start) * 1000, 1),
-                          tool_calls=[c.name for c in calls])
-            turn.calls.append(record)
+            ms = round((self._clock() - start) * 1000, 1)
+            turn.calls.append(meter.record(model, round_no, attempt, ok=True, ms=ms,
+                                           tool_calls=tuple(c.name for c in calls)))
             return calls
 
     def _consume(
-        self, messages: list[dict[str, Any]], turn: _Turn, model: str, record: dict[str, Any], start: float
+        self, messages: list[dict[str, Any]], turn: _Turn, model: str, meter: _Meter, start: float
     ) -> list[_ToolCallParts]:
         parts: dict[int, _ToolCallParts] = {}
         redacted = [_redact_message(m) for m in messages]
         for chunk in self._client.stream(model=model, messages=redacted, tools=TOOL_SCHEMAS):
-            if "first_token_ms" not in record and (chunk.text or chunk.tool_calls):
-                record["first_token_ms"] = round((self._clock() - start) * 1000, 1)
+            if meter.first_token_ms is None and (chunk.text or chunk.tool_calls):
+                meter.first_token_ms = round((self._clock() - start) * 1000, 1)
             if chunk.prompt_tokens is not None:
-                record["prompt_tokens"] = chunk.prompt_tokens
+                meter.prompt_tokens = chunk.prompt_tokens
             if chunk.completion_tokens is not None:
-                record["completion_tokens"] = chunk.completion_tokens
+                meter.completion_tokens = chunk.completion_tokens
             for delta in chunk.tool_calls:
                 part = parts.setdefault(delta.index, _ToolCallParts())
                 part.id = part.id or delta.id
@@ -307,8 +332,8 @@ def _with_history(
     reply: str,
     keep_turns: int,
     *,
-    source: str,
-    calls: list[dict[str, Any]] | None = None,
+    source: DialogSource,
+    calls: list[LLMCallRecord] | None = None,
     notes: list[DialogNote] | None = None,
     flagged: list[str] | None = None,
 ) -> DialogTurn:

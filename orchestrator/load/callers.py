@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from orchestrator.audio import encode_wav
-from orchestrator.audit import verify_audit
+from orchestrator.audit import load_audit_key, verify_audit
 from orchestrator.errors import VoicebotError
 from orchestrator.events import TurnEnded
 from orchestrator.nlu.spoken import speakable
@@ -139,7 +139,8 @@ def _verify(
         ended = {e.turn for e in read_jsonl(session_file(logs_dir, sid, ".jsonl")) if isinstance(e, TurnEnded)}
         missing += len({s.turn for s in turns} - ended)
         try:
-            check = verify_audit(audit_dir, sid)
+            # The chains were written under the key of the home they live in.
+            check = verify_audit(audit_dir, sid, load_audit_key(audit_dir.parent, create=False))
         except FileNotFoundError:
             audit.append(f"{sid}: no audit log")
             continue

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from orchestrator.audit import AuditSink
+from orchestrator.audit import AuditSink, load_audit_key
 from orchestrator.config import Settings
 from orchestrator.errors import ConfigError
 from orchestrator.load.callers import StepResult, TurnSample, run_callers, script_for, synthesize_scripts
@@ -73,7 +73,7 @@ def build_load_pipeline(settings: Settings, home: Path, shared: Path, store_url:
         SqliteSessionStore(shared / "sessions.db") if store_url is None
         else open_store(settings.model_copy(update={"store": store_url}))
     )
-    sinks: list[Any] = [JsonlSink(home / "logs"), AuditSink(home / "audit")]
+    sinks: list[Any] = [JsonlSink(home / "logs"), AuditSink(home / "audit", load_audit_key(home))]
     if isinstance(store, RedisSessionStore):
         sinks.append(RedisEventStream(store.client))
     pipeline = Pipeline(settings, stt=stt, tts=tts, dialog=dialog, store=store, tracer=Tracer(sinks))

@@ -3,14 +3,16 @@
 ``run_scenario`` plays one scenario in a fresh session and calls ``on_turn``
 after each turn (the browser renders turns as they finish). ``Pipelines``
 builds one pipeline per distinct backend choice, so models load once per
-process however many scenarios share them.
+process however many scenarios share them. Its pipelines bypass the semantic
+cache unless a scenario expects cache behaviour (a ``cache:`` expectation)
+or the run asks for it (``use_cache``): a regression run checks what today's
+dialog says, never an answer cached before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +20,9 @@ from typing import Any
 
 from orchestrator.adapters.dialogs import adapter_problem
 from orchestrator.audio import encode_wav
-from orchestrator.compliance import contains_card_number
 from orchestrator.config import Settings
 from orchestrator.errors import VoicebotError
+from orchestrator.leakscan import has_card
 from orchestrator.nlu.spoken import speakable
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.scenarios.checks import (
@@ -36,9 +38,10 @@ from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
 from orchestrator.scenarios.model import Turn
 from orchestrator.scenarios.record import slug
 from orchestrator.sessions.ids import session_file
+from orchestrator.sessions.lineage import derived_id
 from orchestrator.trace import JsonlSink
 
-__all__ = ["Pipelines", "ScenarioRun", "Speaker", "TurnCallback", "TurnRun", "run_scenario"]
+__all__ = ["Pipelines", "ScenarioRun", "Speaker", "TurnCallback", "TurnRun", "run_scenario", "wants_cache"]
 
 
 @dataclass
@@ -134,9 +137,12 @@ Speaker = Callable[[str], Awaitable[tuple[str, bytes]]]
 class Pipelines:
     """One pipeline per backend choice, built on demand from the base settings."""
 
-    def __init__(self, base: Settings, builder: Callable[[Settings], Pipeline] | None = None) -> None:
+    def __init__(
+        self, base: Settings, builder: Callable[[Settings], Pipeline] | None = None, *, use_cache: bool = False
+    ) -> None:
         self.base = base
         self._builder = builder
+        self.use_cache = use_cache
         self._built: dict[tuple[tuple[str, str], ...], Pipeline] = {}
 
     def for_scenario(self, loaded: LoadedScenario) -> Pipeline:
@@ -145,7 +151,8 @@ class Pipelines:
         Raises ``ConfigError`` for a backend that cannot load. The adapter is
         not a build choice here: ``run_scenario`` checks the dialog has it.
         """
-        wanted = loaded.scenario.settings.model_dump(exclude_none=True, exclude={"adapter"})
+        wanted: dict[str, Any] = loaded.scenario.settings.model_dump(exclude_none=True, exclude={"adapter"})
+        wanted["cache"] = self.base.cache and (self.use_cache or wants_cache(loaded))
         key = tuple(sorted(wanted.items()))
         if key not in self._built:
             settings = self.base.model_copy(update=wanted)
@@ -163,8 +170,14 @@ class Pipelines:
             pipeline.store.close()
 
 
-def _session_id(name: str) -> str:
-    return f"scn-{slug(name)[:40].strip('-')}-{uuid.uuid4().hex[:8]}"
+def wants_cache(loaded: LoadedScenario) -> bool:
+    """True when a turn of the scenario expects a cache hit or miss."""
+    return any(turn.expect.cache is not None for turn in loaded.scenario.turns)
+
+
+def _session_id(loaded: LoadedScenario) -> str:
+    """``scn-`` (with the hash of the session it was recorded from, if any) and the scenario's name."""
+    return derived_id("scn", loaded.scenario.source_session, slug(loaded.scenario.name)[:40])
 
 
 async def _synthesize(pipeline: Pipeline, text: str) -> bytes:
@@ -224,7 +237,7 @@ async def run_scenario(
     that does not list its own; a turn's own ``compliance`` list wins over both.
     """
     scenario = loaded.scenario
-    sid = session_id or _session_id(scenario.name)
+    sid = session_id or _session_id(loaded)
     run = ScenarioRun(scenario.name, str(loaded.path), sid, repeat, audio_mode)
     scenario_rules = scenario.compliance_rules(default_compliance)
     answered = disclosed = False
@@ -303,5 +316,5 @@ def _check_log(pipeline: Pipeline, session_id: str) -> CheckResult:
     paths = [p for p in _log_paths(pipeline, session_id) if p.exists()]
     if not paths:
         return CheckResult(name, True, "no log was written for this session")
-    leaks = [p.name for p in paths if contains_card_number(p.read_text(encoding="utf-8", errors="replace"))]
+    leaks = [p.name for p in paths if has_card(p.read_text(encoding="utf-8", errors="replace"))]
     return CheckResult(name, not leaks, f"card number in {', '.join(leaks)}" if leaks else "")

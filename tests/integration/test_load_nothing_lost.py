@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.audit import AuditSink, verify_audit
+from orchestrator.audit import AuditSink, load_audit_key, verify_audit
 from orchestrator.config import Settings
 from orchestrator.events import TurnEnded
 from orchestrator.load.callers import StepResult, run_callers, script_for, synthesize_scripts
@@ -41,7 +41,7 @@ def _store(kind: str, tmp_path: Path, redis_url: str | None) -> SessionStore:
 
 def _pipeline(settings: Settings, backends: tuple[object, object, object], store: SessionStore, home: Path) -> Pipeline:
     stt, _tts, dialog = backends
-    sinks: list[object] = [JsonlSink(home / "logs"), AuditSink(home / "audit")]
+    sinks: list[object] = [JsonlSink(home / "logs"), AuditSink(home / "audit", load_audit_key(home))]
     if isinstance(store, RedisSessionStore):
         sinks.append(RedisEventStream(store.client))
     return Pipeline(settings, stt=stt, tts=FakeTTS(), dialog=dialog, store=store,  # type: ignore[arg-type]
@@ -63,7 +63,7 @@ def _check_every_turn_is_kept(step: StepResult, store: SessionStore, home: Path,
         events = list(read_jsonl(home / "logs" / f"{sid}.jsonl"))
         ended = [e for e in events if isinstance(e, TurnEnded)]
         assert [e.turn for e in ended] == list(range(1, TURNS + 1)) and all(e.ok for e in ended), sid
-        chain = verify_audit(home / "audit", sid)
+        chain = verify_audit(home / "audit", sid, load_audit_key(home))
         assert chain.ok, (sid, chain)
         assert chain.lines == len(events), sid  # one audit line per logged event: none skipped
 
