@@ -1,10 +1,14 @@
 """A soak: many text turns through one pipeline, watching memory and open files.
 
 The caller plays the load test's conversations one after another, each in a
-new session, as a long-lived app process would. After a warm-up (model
-arenas, caches and the allocator settle) the resident set may grow by less
-than ``RSS_GROWTH_LIMIT_PCT`` and the number of open file descriptors must
-not grow at all: a leak of either shows up here long before production.
+new session, as a long-lived app process would. The warm-up is the first
+``WARMUP_TURNS`` turns (a fifth of a shorter run): every conversation has been
+played many times by then. From its end on, RSS and open descriptors are
+sampled every ``SAMPLE_EVERY`` turns; the growth is the highest sample after
+warm-up against the RSS at its end, so a step that comes and goes counts as
+much as one that stays. The soak passes when that growth is below
+``RSS_GROWTH_LIMIT_PCT`` and no sample holds more descriptors than at the end
+of warm-up: a leak of either shows up here long before production.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from orchestrator.pipeline import Pipeline
 from orchestrator.sessions.sqlite import SqliteSessionStore
 from orchestrator.trace import JsonlSink, Tracer
 
-__all__ = ["RSS_GROWTH_LIMIT_PCT", "run_soak", "soak_pipeline"]
+__all__ = ["RSS_GROWTH_LIMIT_PCT", "SAMPLE_EVERY", "WARMUP_TURNS", "run_soak", "soak_pipeline", "soak_verdict"]
 
 RSS_GROWTH_LIMIT_PCT = 5.0
+WARMUP_TURNS = 100
+SAMPLE_EVERY = 10
 
 
 def soak_pipeline(settings: Settings, scratch: Path) -> Pipeline:
@@ -51,7 +57,6 @@ async def _play(pipeline: Pipeline, turns: int, warmup: int, every: int,
     series: list[dict[str, float]] = []
     errors = done = 0
     started = time.perf_counter()
-    base: tuple[float, int] | None = None
     call = 0
     while done < turns:
         sid = f"soak-{call:05d}"
@@ -63,33 +68,40 @@ async def _play(pipeline: Pipeline, turns: int, warmup: int, every: int,
             except Exception:  # a failed turn is counted; the soak is about what the process keeps
                 errors += 1
             done += 1
-            if done == warmup:
-                base = _sample(process)
-            if done % every == 0 or done == turns:
+            if done % every == 0 or done in (warmup, turns):
                 rss, fds = _sample(process)
                 series.append({"turn": done, "rss_mb": round(rss, 1), "fds": fds})
             if progress is not None:
                 progress(done, turns)
         call += 1
-    end_rss, end_fds = _sample(process)
-    base_rss, base_fds = base or (end_rss, end_fds)
+    return {"turns": turns, "warmup_turns": warmup, "sample_every": every, "errors": errors,
+            "wall_s": round(time.perf_counter() - started, 1), **soak_verdict(series, warmup)}
+
+
+def soak_verdict(series: list[dict[str, float]], warmup: int) -> dict[str, Any]:
+    """RSS and descriptor growth after ``warmup`` from the samples (``turn``, ``rss_mb``, ``fds``), and pass/fail."""
+    base = next(s for s in series if s["turn"] == warmup)
     after = [s for s in series if s["turn"] >= warmup]
-    growth = (end_rss - base_rss) / base_rss * 100.0
+    end = after[-1]
+    peak = max(s["rss_mb"] for s in after)
+    growth = (peak - base["rss_mb"]) / base["rss_mb"] * 100.0
+    fds_max = int(max(s["fds"] for s in after))
+    rss_ok = growth < RSS_GROWTH_LIMIT_PCT
+    fds_flat = fds_max <= base["fds"]
     return {
-        "turns": turns,
-        "warmup_turns": warmup,
-        "errors": errors,
-        "wall_s": round(time.perf_counter() - started, 1),
-        "rss_mb_after_warmup": round(base_rss, 1),
-        "rss_mb_end": round(end_rss, 1),
-        "rss_mb_max_after_warmup": max((s["rss_mb"] for s in after), default=round(end_rss, 1)),
+        "measures": f"RSS growth: the highest RSS sampled after the first {warmup} turns against the RSS then",
+        "rss_mb_after_warmup": base["rss_mb"],
+        "rss_mb_max_after_warmup": peak,
+        "rss_mb_end": end["rss_mb"],
         "rss_growth_pct": round(growth, 2),
-        "fds_after_warmup": base_fds,
-        "fds_end": end_fds,
-        "fds_max_after_warmup": max((int(s["fds"]) for s in after), default=end_fds),
+        "rss_growth_end_pct": round((end["rss_mb"] - base["rss_mb"]) / base["rss_mb"] * 100.0, 2),
         "rss_growth_limit_pct": RSS_GROWTH_LIMIT_PCT,
-        "rss_ok": growth < RSS_GROWTH_LIMIT_PCT,
-        "fds_flat": end_fds <= base_fds,
+        "rss_ok": rss_ok,
+        "fds_after_warmup": int(base["fds"]),
+        "fds_max_after_warmup": fds_max,
+        "fds_end": int(end["fds"]),
+        "fds_flat": fds_flat,
+        "passed": rss_ok and fds_flat,
         "series": series,
     }
 
@@ -102,9 +114,14 @@ def run_soak(
     pipeline: Pipeline | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Play ``turns`` text turns and report RSS and open-descriptor growth after ``warmup`` turns (10 %)."""
-    warm = warmup if warmup is not None else max(20, turns // 10)
-    every = max(1, turns // 20)
+    """Play ``turns`` text turns; RSS and open-descriptor growth after ``warmup`` turns, and whether it passed.
+
+    ``warmup`` defaults to ``WARMUP_TURNS``, or a fifth of a run too short for that.
+    """
+    warm = warmup if warmup is not None else min(WARMUP_TURNS, max(1, turns // 5))
+    if not 1 <= warm < turns:
+        raise ValueError(f"the warm-up ({warm} turns) must be shorter than the soak ({turns} turns)")
+    every = min(SAMPLE_EVERY, warm)
     if pipeline is not None:
         return asyncio.run(_play(pipeline, turns, warm, every, progress))
     with tempfile.TemporaryDirectory(prefix="voicebot-soak-") as tmp:

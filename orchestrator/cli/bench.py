@@ -16,6 +16,7 @@ from rich.progress import (
 
 from orchestrator.bench import run_bench
 from orchestrator.cli.common import (
+    EXIT_FAILED,
     err_console,
     load_settings,
     print_json,
@@ -34,7 +35,9 @@ def bench(
     llm: Annotated[str | None, typer.Option(help="Dialog backend (overrides VOICEBOT_LLM).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON report.")] = False,
     soak: Annotated[
-        int | None, typer.Option(min=50, max=100_000, help="Also soak: N text turns, RSS and open-file growth.")
+        int | None,
+        typer.Option(min=50, max=100_000, help="Also soak: N text turns, RSS and open-file growth after the first "
+                                               "100; exit 1 when RSS grows 5 % or more, or files stay open."),
     ] = None,
 ) -> None:
     """Run voice turns end to end and report p50/p95 latencies, STT RTF, memory and load time.
@@ -66,3 +69,5 @@ def bench(
             task = bar.add_task("turns", total=soak)
             report["soak"] = run_soak(settings, soak, progress=lambda done, _total: bar.update(task, completed=done))
     print_json(report)
+    if soak is not None and not report["soak"]["passed"]:
+        raise typer.Exit(EXIT_FAILED)

@@ -12,12 +12,12 @@ store, which must then be shared: SQLite (one file) or Redis.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import contextlib
+import os
 import resource
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from orchestrator.audit import AuditSink, load_audit_key
 from orchestrator.config import Settings
 from orchestrator.errors import ConfigError
 from orchestrator.load.callers import StepResult, TurnSample, run_callers, script_for, synthesize_scripts
+from orchestrator.load.workers import WorkerPool, interruptible
 from orchestrator.pipeline import Pipeline
 from orchestrator.sessions.factory import open_store
 from orchestrator.sessions.redis_store import RedisEventStream, RedisSessionStore
@@ -121,7 +122,7 @@ _worker: dict[str, Any] = {}
 def _worker_init(settings_json: str, scratch: str, audio: bool, texts: list[str], store: str | None) -> None:
     """In each worker process: load the models once, synthesize the callers' audio once."""
     settings = Settings.model_validate_json(settings_json)
-    home = Path(scratch) / f"worker-{multiprocessing.current_process().pid}"
+    home = Path(scratch) / f"worker-{os.getpid()}"
     pipeline = build_load_pipeline(settings, home, Path(scratch), store)
     clips = synthesize_scripts(pipeline.tts, set(texts)) if audio else None
     _worker.update(pipeline=pipeline, clips=clips, home=home)
@@ -135,6 +136,13 @@ def _worker_step(callers: int, turns: int, first_caller: int) -> dict[str, Any]:
     data = step.as_dict()
     data["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return data
+
+
+def _worker_close() -> None:
+    """Before a worker exits: close its store (the JSONL and audit sinks close their files per event)."""
+    pipeline: Pipeline | None = _worker.get("pipeline")
+    if pipeline is not None:
+        pipeline.store.close()
 
 
 def _merge(parts: list[dict[str, Any]], callers: int, turns: int, wall_s: float) -> StepResult:
@@ -165,46 +173,38 @@ def run_load(plan: LoadPlan, settings: Settings, progress: Callable[[str], None]
     texts = sorted({t for c in range(plan.callers) for t in script_for(c, plan.turns)})
     steps: list[dict[str, Any]] = []
     peak_rss = 0.0
-    with tempfile.TemporaryDirectory(prefix="voicebot-load-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="voicebot-load-") as tmp, contextlib.ExitStack() as stack:
         scratch = Path(tmp)
         load_start = time.perf_counter()
+        pool: WorkerPool | None = None
         if plan.workers == 1:
             pipeline = build_load_pipeline(settings, scratch, scratch, plan.store)
+            stack.callback(pipeline.store.close)
             clips = synthesize_scripts(pipeline.tts, set(texts)) if plan.audio else None
-            pool = None
         else:
-            context = multiprocessing.get_context("spawn")
-            pool = ProcessPoolExecutor(
-                plan.workers, mp_context=context, initializer=_worker_init,
-                initargs=(settings.model_dump_json(), tmp, plan.audio, texts, plan.store),
-            )
-            # Touch every worker so the models are loaded before the first step is timed.
-            list(pool.map(_noop, range(plan.workers * 2)))
+            # SIGTERM/SIGHUP unwind through here too, so the workers are always stopped and reaped.
+            stack.enter_context(interruptible())
+            pool = stack.enter_context(WorkerPool(
+                plan.workers, _worker_init, _worker_step, _worker_close,
+                (settings.model_dump_json(), tmp, plan.audio, texts, plan.store),
+            ))  # returns once every worker has its models loaded, before the first step is timed
         load_s = time.perf_counter() - load_start
-        try:
-            for callers in caller_steps(plan.callers, plan.ramp):
-                if progress is not None:
-                    progress(f"{callers} callers")
-                if pool is None:
-                    step = asyncio.run(run_callers(pipeline, callers, plan.turns, logs_dir=scratch / "logs",
-                                                   audit_dir=scratch / "audit", clips=clips))
-                    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-                else:
-                    started = time.perf_counter()
-                    futures = [pool.submit(_worker_step, n, plan.turns, first)
-                               for n, first in _shares(callers, plan.workers)]
-                    parts = [f.result() for f in futures]
-                    step = _merge(parts, callers, plan.turns, time.perf_counter() - started)
-                    peak_rss = max(peak_rss, sum(p["peak_rss_mb"] for p in parts))
-                summary = summarise_step(step, plan.budget_ms)
-                steps.append(summary)
-                if not summary["within_budget"] and plan.ramp:
-                    break
-        finally:
-            if pool is not None:
-                pool.shutdown()
+        for callers in caller_steps(plan.callers, plan.ramp):
+            if progress is not None:
+                progress(f"{callers} callers")
+            if pool is None:
+                step = asyncio.run(run_callers(pipeline, callers, plan.turns, logs_dir=scratch / "logs",
+                                               audit_dir=scratch / "audit", clips=clips))
+                peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
             else:
-                pipeline.store.close()
+                started = time.perf_counter()
+                parts = pool.run([(n, plan.turns, first) for n, first in _shares(callers, plan.workers)])
+                step = _merge(parts, callers, plan.turns, time.perf_counter() - started)
+                peak_rss = max(peak_rss, sum(p["peak_rss_mb"] for p in parts))
+            summary = summarise_step(step, plan.budget_ms)
+            steps.append(summary)
+            if not summary["within_budget"] and plan.ramp:
+                break
     good = [s["callers"] for s in steps if s["within_budget"]]
     last = steps[-1]
     return {
@@ -228,6 +228,3 @@ def run_load(plan: LoadPlan, settings: Settings, progress: Callable[[str], None]
         "steps": steps,
     }
 
-
-def _noop(_: int) -> None:
-    time.sleep(0.05)

