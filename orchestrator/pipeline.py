@@ -466,6 +466,7 @@ class Pipeline:
             source=dialog_turn.source,
             flagged_figures=list(dialog_turn.flagged_figures),
             adapter=adapter,
+            tool_calls=[call.as_dict() for call in dialog_turn.tool_calls],
         )
         return dialog_turn
 
