@@ -34,6 +34,13 @@ _TOKEN = rf"(?:{_NUMBER_WORD}|{_DIGITS}|a|an|and|point|half|quarter)"
 # A run of number-ish tokens separated by spaces or hyphens.
 _RUN_RE = re.compile(rf"(?<![\w.]){_TOKEN}(?:[\s-]+{_TOKEN})*(?![\w])", re.IGNORECASE)
 _K_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*k\b", re.IGNORECASE)
+# "eighteen grand": thousands of dollars.
+_GRAND_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*grand\b", re.IGNORECASE)
+# "one eight thousand": digits said one by one before a scale word mean one number (18 thousand).
+_DIGIT_WORD = "zero|one|two|three|four|five|six|seven|eight|nine"
+_DIGIT_RUN_RE = re.compile(
+    rf"(?<![\w-])((?:{_DIGIT_WORD})(?:[\s-]+(?:{_DIGIT_WORD}))+)[\s-]+(hundred|thousand|million)\b", re.IGNORECASE
+)
 
 
 def parse_decimal(text: str) -> Decimal | None:
@@ -174,13 +181,22 @@ def _starts_new_number(last: str, kind: str) -> bool:
 
 def digitize(text: str) -> str:
     """Rewrite spoken numbers in ``text`` as digits; other words are kept as they are."""
+    text = _DIGIT_RUN_RE.sub(lambda m: _digit_run(m.group(1)) + " " + m.group(2), text)
     text = _K_RE.sub(lambda m: _format(Decimal(m.group(1)) * 1000), text)
 
     def replace(match: re.Match[str]) -> str:
         tokens = re.split(r"[\s-]+", match.group(0))
         return " ".join(_parse_run(tokens))
 
-    return _RUN_RE.sub(replace, text)
+    text = _RUN_RE.sub(replace, text)
+    # Words became digits only now, so "eighteen k" and "eighteen grand" are read here.
+    text = _K_RE.sub(lambda m: _format(Decimal(m.group(1)) * 1000), text)
+    return _GRAND_RE.sub(lambda m: _format(Decimal(m.group(1)) * 1000) + " dollars", text)
+
+
+def _digit_run(words: str) -> str:
+    """"one eight" -> "18"."""
+    return "".join(str(_UNITS[w.lower()]) for w in re.split(r"[\s-]+", words))
 
 
 @dataclass(frozen=True, slots=True)
