@@ -212,7 +212,7 @@ class RulesDialog:
             return self._quote(r, command)
         if is_no(text):
             return r.say(say.WHAT_TO_CHANGE, r.product, "collecting_loan")
-        return r.say(f"{say.CONFIRM_REPROMPT} {self._summary(r)}", r.product, "confirming", failed=True)
+        return r.say(f"{say.CONFIRM_REPROMPT} That is {self._summary(r)}", r.product, "confirming", failed=True)
 
     def _loan(self, r: _Reply, intent: str, reading: SlotReading) -> DialogTurn:
         starting = r.state not in ("collecting_loan", "confirming")
