@@ -67,7 +67,7 @@ its runs</span>{% endif %}</h2>
 
 _MACROS = """{% macro check(c) -%}
 <li class="{{ {'passed': 'pass', 'failed': 'fail', 'not_run': 'notrun'}[c.status] }}">
-{{ '–' if c.not_run else '✓' if c.passed else '✗' }} {{ c.name }}
+{{ '&#8211;'|safe if c.not_run else '✓' if c.passed else '✗' }} {{ c.name }}
 {%- if c.not_run or not c.passed or 'judge' in c.name %}: {{ c.detail }}{% endif %}</li>
 {%- endmacro %}"""
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
