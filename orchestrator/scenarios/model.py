@@ -228,7 +228,8 @@ class Scenario(_Strict):
     @field_validator("turns")
     @classmethod
     def _turns_or_goal(cls, turns: list[Turn], info: ValidationInfo) -> list[Turn]:
-        if not turns and info.data.get("goal") is None:
+        # A goal that failed its own validation is missing from ``info.data``: that error says enough.
+        if not turns and "goal" in info.data and info.data["goal"] is None:
             raise ValueError("List should have at least 1 item (or give the scenario a goal)")
         return turns
 
