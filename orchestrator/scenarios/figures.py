@@ -33,11 +33,20 @@ _ANY_NUMBER = re.compile(rf"(?<![\w.]){_NUM}")
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """One figure as stated: its kind, its value (a term in months) and the words it came from."""
+    """One figure as stated: its kind and its value (a term in months)."""
 
     kind: Kind
     value: Decimal
-    text: str
+
+    @property
+    def text(self) -> str:
+        """The figure written out: "$25,000", "$489.15", "6.5%", "60 months"."""
+        if self.kind == "money":
+            whole = self.value == self.value.to_integral_value()
+            return f"${self.value:,.0f}" if whole else f"${self.value:,.2f}"
+        if self.kind == "percent":
+            return f"{self.value}%"
+        return f"{self.value} months"
 
 
 def _decimal(whole: str, frac: str | None) -> Decimal | None:
@@ -64,7 +73,7 @@ def stated_figures(text: str) -> list[Figure]:
             if kind == "months" and m.group(3).lower().startswith("year"):
                 value *= 12
             taken.append(m.span())
-            found.append((m.start(), Figure(kind, value, m.group(0).strip())))
+            found.append((m.start(), Figure(kind, value)))
     return [figure for _, figure in sorted(found, key=lambda item: item[0])]
 
 
