@@ -69,6 +69,9 @@ class Conversion:
         if not scenario.get("turns"):
             self.note(where, f"scenario {scenario.get('name')!r}", "no turn could be converted")
             return
+        for turn in scenario["turns"]:
+            if turn.get("expect") == {}:
+                del turn["expect"]
         try:
             Scenario.model_validate(scenario)
         except ValidationError as exc:
