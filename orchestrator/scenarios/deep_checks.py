@@ -17,7 +17,7 @@ from typing import Any
 from orchestrator.events import DialogReply
 from orchestrator.pipeline import TurnResult
 from orchestrator.scenarios.caller import held_values
-from orchestrator.scenarios.checks import CheckResult, is_quote
+from orchestrator.scenarios.checks import CheckResult, cache_outcome, is_quote
 from orchestrator.scenarios.figures import stated_figures
 from orchestrator.scenarios.goals import domain_figures
 from orchestrator.scenarios.model import Expect, ToolCallExpect
@@ -44,13 +44,15 @@ def _matches(want: ToolCallExpect, call: dict[str, Any]) -> bool:
     return call.get("name") == want.name and all(k in args and _same(v, args[k]) for k, v in want.args.items())
 
 
-def _describe(calls: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{c.get('name')}({c.get('args')})" for c in calls) or "none"
-
-
 def check_tool_calls(expect: Expect, result: TurnResult) -> list[CheckResult]:
     """Each expected call was made (its arguments a subset of the real ones), and no forbidden one."""
     calls = tool_calls_of(result)
+    # A semantic-cache hit replays a stored answer: no dialog ran, so no tool either.
+    cached = " (the semantic cache answered: no dialog ran)" if cache_outcome(result) else ""
+
+    def _describe(made: list[dict[str, Any]]) -> str:
+        return (", ".join(f"{c.get('name')}({c.get('args')})" for c in made) or "none") + cached
+
     checks = [
         CheckResult(f"tool_call {want.name}", any(_matches(want, c) for c in calls),
                     f"want {want.name}({want.args}) within: {_describe(calls)}")

@@ -28,6 +28,7 @@ __all__ = [
     "find_scenarios",
     "load_scenario",
     "load_scenarios",
+    "read_text",
     "read_yaml",
     "resolve_audio",
 ]
@@ -128,12 +129,8 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{loc}: {message}" if loc else message
 
 
-def read_yaml(path: Path, loader: type[yaml.SafeLoader] = _Loader) -> tuple[Any, yaml.Node | None]:
-    """The document at ``path`` and its node tree, read safely (size, UTF-8, repeated keys, alias bombs).
-
-    Raises ``ScenarioError`` with ``file:line: what is wrong``. ``loader``
-    may add constructors (a peer format's ``!include``); it must be safe.
-    """
+def read_text(path: Path) -> str:
+    """A scenario (or a peer's test file) as text: at most ``MAX_BYTES`` of UTF-8; raises ``ScenarioError``."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -143,9 +140,18 @@ def read_yaml(path: Path, loader: type[yaml.SafeLoader] = _Loader) -> tuple[Any,
     if len(raw) > MAX_BYTES:
         raise ScenarioError(f"{path}: larger than {MAX_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text") from None
+
+
+def read_yaml(path: Path, loader: type[yaml.SafeLoader] = _Loader) -> tuple[Any, yaml.Node | None]:
+    """The document at ``path`` and its node tree, read safely (size, UTF-8, repeated keys, alias bombs).
+
+    Raises ``ScenarioError`` with ``file:line: what is wrong``. ``loader``
+    may add constructors (a peer format's ``!include``); it must be safe.
+    """
+    text = read_text(path)
     try:
         root = yaml.compose(text, Loader=loader)
         tree_problem = _tree_problem(root) if root is not None else None

@@ -6,27 +6,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import permutations
 
 import pytest
 
-from orchestrator.config import Settings
 from orchestrator.scenarios import LoadedScenario, Pipelines, find_scenarios, load_scenario, run_scenario
 from orchestrator.scenarios.evaluation import Evaluation
 from tests.conftest import REPO_ROOT
 
 GOALS = [load_scenario(p) for p in find_scenarios([REPO_ROOT / "scenarios" / "goals"])]
-
-
-@pytest.fixture(scope="module")
-def pipelines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipelines]:
-    home = tmp_path_factory.mktemp("goal-home")
-    base = Settings(home=home, stt="fake", tts="fake", llm="rules", intent_classifier="minilm")
-    base.ensure_dirs()
-    built = Pipelines(base)
-    yield built
-    built.close()
 
 
 def test_at_least_ten_goal_scenarios_cover_every_slot_order_corrections_and_out_of_range_values():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -10,9 +10,18 @@ from typer.testing import CliRunner, Result
 
 from orchestrator.cli import app
 from orchestrator.config import Settings
+from tests.llm_server import FakeLLMServer
 from tests.redis_server import redis_url
 
-__all__ = ["redis_url", "run_cli"]
+__all__ = ["llm_server", "redis_url", "run_cli"]
+
+
+@pytest.fixture
+def llm_server() -> Iterator[FakeLLMServer]:
+    """The scripted chat-completions server on loopback (see tests/llm_server.py)."""
+    server = FakeLLMServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

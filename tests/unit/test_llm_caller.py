@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,17 +24,10 @@ goal:
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    srv = FakeLLMServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def llm_caller(run_cli: Callable[..., Result], server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch,
+def llm_caller(run_cli: Callable[..., Result], llm_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch,
                tmp_path: Path) -> Callable[..., Result]:
     monkeypatch.setenv("VOICEBOT_LLM", "openai")
-    monkeypatch.setenv("VOICEBOT_OPENAI_URL", f"{server.url}/v1")
+    monkeypatch.setenv("VOICEBOT_OPENAI_URL", f"{llm_server.url}/v1")
     monkeypatch.setenv("VOICEBOT_OPENAI_MODEL", "caller-model")
     path = tmp_path / "g.yaml"
     path.write_text(GOAL, encoding="utf-8")
@@ -45,8 +38,8 @@ def goal_of(result: Result) -> dict[str, object]:
     return dict(json.loads(result.stdout)["scenarios"]["g"]["runs"][0]["goal"])
 
 
-def test_the_llm_caller_reaches_the_goal_line_by_line(llm_caller, server: FakeLLMServer):
-    server.queue(*(text_reply(line) for line in (
+def test_the_llm_caller_reaches_the_goal_line_by_line(llm_caller, llm_server: FakeLLMServer):
+    llm_server.queue(*(text_reply(line) for line in (
         "Um, hi, I'd like a loan.", "Eighteen thousand dollars.", "Uh, three years.", "Four point nine percent.",
         "Yes, please.",
     )))
@@ -54,16 +47,16 @@ def test_the_llm_caller_reaches_the_goal_line_by_line(llm_caller, server: FakeLL
     assert result.exit_code == 0, result.stdout
     goal = goal_of(result)
     assert goal["outcome"] == "reached" and goal["caller_turns"] == 5
-    brief = server.requests[0].body["messages"][0]["content"]
+    brief = llm_server.requests[0].body["messages"][0]["content"]
     assert "borrowing 18000 dollars at 4.9 percent a year over 36 months" in brief
     assert "hesitant" in brief and "accept 24 instead" in brief
-    second = server.requests[1].body["messages"]
+    second = llm_server.requests[1].body["messages"]
     assert second[-1]["role"] == "user" and "How much would you like to borrow?" in second[-1]["content"]
     assert [m["role"] for m in second[-3:]] == ["user", "assistant", "user"]
 
 
-def test_give_up_marker_ends_the_call_after_its_words(llm_caller, server: FakeLLMServer):
-    server.queue(text_reply("Hi, a loan please."), text_reply("Actually, forget it. Goodbye. [GIVE UP]"))
+def test_give_up_marker_ends_the_call_after_its_words(llm_caller, llm_server: FakeLLMServer):
+    llm_server.queue(text_reply("Hi, a loan please."), text_reply("Actually, forget it. Goodbye. [GIVE UP]"))
     result = llm_caller()
     goal = goal_of(result)
     assert result.exit_code == 1 and goal["outcome"] == "gave_up"
@@ -71,8 +64,8 @@ def test_give_up_marker_ends_the_call_after_its_words(llm_caller, server: FakeLL
     assert isinstance(lines, list) and lines[-1]["text"] == "Actually, forget it. Goodbye."
 
 
-def test_a_failing_llm_caller_ends_the_goal_as_caller_failed(llm_caller, server: FakeLLMServer):
-    server.queue(text_reply("Hi, a loan please."), error(500, "down"), error(500, "down"), error(500, "down"))
+def test_a_failing_llm_caller_ends_the_goal_as_caller_failed(llm_caller, llm_server: FakeLLMServer):
+    llm_server.queue(text_reply("Hi, a loan please."), error(500, "down"), error(500, "down"), error(500, "down"))
     result = llm_caller()
     assert result.exit_code == 1
     goal = goal_of(result)

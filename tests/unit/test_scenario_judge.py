@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,18 +25,11 @@ FAIL = 'Here you are: {"verdict": "fail", "reasoning": "The bot never mentions t
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    srv = FakeLLMServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def judged(run_cli: Callable[..., Result], server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+def judged(run_cli: Callable[..., Result], llm_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
            ) -> Callable[..., Result]:
     """run-scenario with VOICEBOT_LLM=openai on the loopback server (the scenario's own bot stays rules)."""
     monkeypatch.setenv("VOICEBOT_LLM", "openai")
-    monkeypatch.setenv("VOICEBOT_OPENAI_URL", f"{server.url}/v1")
+    monkeypatch.setenv("VOICEBOT_OPENAI_URL", f"{llm_server.url}/v1")
     monkeypatch.setenv("VOICEBOT_OPENAI_MODEL", "judge-model")
     monkeypatch.setenv("VOICEBOT_LLM_RETRIES", "0")
     return run_cli
@@ -53,30 +46,30 @@ def judge_check(result: Result) -> dict[str, object]:
     return next(c for c in turn["checks"] if c["name"] == "judge")
 
 
-def test_a_pass_verdict_passes_with_its_reasoning_and_a_rerun_uses_the_cache(judged, server, tmp_path: Path):
-    server.queue(text_reply(PASS))
+def test_a_pass_verdict_passes_with_its_reasoning_and_a_rerun_uses_the_cache(judged, llm_server, tmp_path: Path):
+    llm_server.queue(text_reply(PASS))
     first = judged(write(tmp_path), "--json")
     assert first.exit_code == 0, first.stdout
     check = judge_check(first)
     assert check["status"] == "passed" and "greets the caller" in str(check["detail"])
     assert "openai:judge-model" in str(check["detail"])
-    sent = server.requests[0].body
+    sent = llm_server.requests[0].body
     assert sent["model"] == "judge-model" and "tools" not in sent
     assert "Rubric: The bot greets the caller." in sent["messages"][1]["content"]
     again = judged(write(tmp_path), "--json")  # nothing queued: a second request would get a 500
-    assert len(server.requests) == 1 and judge_check(again)["status"] == "passed"
+    assert len(llm_server.requests) == 1 and judge_check(again)["status"] == "passed"
     assert "cached" in str(judge_check(again)["detail"])
 
 
-def test_another_rubric_is_judged_afresh(judged, server, tmp_path: Path):
-    server.queue(text_reply(PASS), text_reply(PASS))
+def test_another_rubric_is_judged_afresh(judged, llm_server, tmp_path: Path):
+    llm_server.queue(text_reply(PASS), text_reply(PASS))
     judged(write(tmp_path), "--json")
     judged(write(tmp_path, rubric="The bot is polite."), "--json")
-    assert len(server.requests) == 2
+    assert len(llm_server.requests) == 2
 
 
-def test_a_fail_verdict_fails_the_run_and_its_reasoning_reaches_every_report(judged, server, tmp_path: Path):
-    server.queue(text_reply(FAIL))
+def test_a_fail_verdict_fails_the_run_and_its_reasoning_reaches_every_report(judged, llm_server, tmp_path: Path):
+    llm_server.queue(text_reply(FAIL))
     junit, html = tmp_path / "r.xml", tmp_path / "r.html"
     result = judged(write(tmp_path), "--json", "--junit", junit, "--html", html)
     assert result.exit_code == 1
@@ -89,24 +82,24 @@ def test_a_fail_verdict_fails_the_run_and_its_reasoning_reaches_every_report(jud
     assert "judge FAIL" in table and "never mentions the APR" in table
 
 
-def test_an_answer_that_is_not_a_verdict_fails_and_is_not_cached(judged, server, tmp_path: Path):
-    server.queue(text_reply("I think it went fine."), text_reply(PASS))
+def test_an_answer_that_is_not_a_verdict_fails_and_is_not_cached(judged, llm_server, tmp_path: Path):
+    llm_server.queue(text_reply("I think it went fine."), text_reply(PASS))
     bad = judged(write(tmp_path), "--json")
     assert bad.exit_code == 1 and "not a verdict" in str(judge_check(bad)["detail"])
     assert judged(write(tmp_path), "--json").exit_code == 0
-    assert len(server.requests) == 2
+    assert len(llm_server.requests) == 2
 
 
-def test_a_judge_server_error_fails_the_check(judged, server, tmp_path: Path):
-    server.queue(error(401, "bad key"))
+def test_a_judge_server_error_fails_the_check(judged, llm_server, tmp_path: Path):
+    llm_server.queue(error(401, "bad key"))
     result = judged(write(tmp_path), "--json")
     assert result.exit_code == 1 and "the judge LLM failed" in str(judge_check(result)["detail"])
 
 
-def test_the_judge_sees_the_transcript_redacted(judged, server, tmp_path: Path):
-    server.queue(text_reply(PASS))
+def test_the_judge_sees_the_transcript_redacted(judged, llm_server, tmp_path: Path):
+    llm_server.queue(text_reply(PASS))
     judged(write(tmp_path, user="my card 4111 1111 1111 1111 was stolen"), "--json")
-    content = server.requests[0].body["messages"][1]["content"]
+    content = llm_server.requests[0].body["messages"][1]["content"]
     assert "caller: my card" in content and "4111" not in content
 
 
@@ -122,12 +115,12 @@ def test_without_an_llm_the_judge_is_not_run_never_passed_and_fails_nothing(run_
     assert "judge not run" in " ".join(run_cli(write(tmp_path)).stdout.split())
 
 
-def test_the_mistral_sdk_judges_too(run_cli, server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_the_mistral_sdk_judges_too(run_cli, llm_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("VOICEBOT_LLM", "mistral")
-    monkeypatch.setenv("VOICEBOT_MISTRAL_URL", server.url)
+    monkeypatch.setenv("VOICEBOT_MISTRAL_URL", llm_server.url)
     monkeypatch.setenv("MISTRAL_API_KEY", "test-key")
-    server.queue(text_reply(PASS))
+    llm_server.queue(text_reply(PASS))
     result = run_cli(write(tmp_path), "--json")
     assert result.exit_code == 0, result.stdout
     assert "mistral:" in str(judge_check(result)["detail"])
-    assert server.requests[0].path.endswith("/v1/chat/completions") and "tools" not in server.requests[0].body
+    assert llm_server.requests[0].path.endswith("/v1/chat/completions") and "tools" not in llm_server.requests[0].body

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from orchestrator.dialog.rules import RulesDialog
 from orchestrator.events import DialogReply
-from orchestrator.llm.base import DialogTurn, ToolCall
+from orchestrator.llm.base import ToolCall
 from orchestrator.pipeline import Pipeline
 from tests.unit.test_llm_bridge import QUOTE, ScriptedClient, bridge, call, text
-
-
-def _talk(dialog: RulesDialog, *lines: str) -> list[DialogTurn]:
-    memory: dict[str, Any] = {}
-    turns = []
-    for line in lines:
-        turn = dialog.reply(line, memory)
-        memory = turn.memory
-        turns.append(turn)
-    return turns
+from tests.unit.test_rules_dialog import converse
 
 
 def test_rules_quote_records_loan_quote_with_the_confirmed_slots():
-    turns = _talk(RulesDialog(), "I'd like to borrow 18,000 dollars over 36 months at 4.9 percent", "yes")
+    turns = converse("I'd like to borrow 18,000 dollars over 36 months at 4.9 percent", "yes")
     assert turns[0].state == "confirming"
     assert turns[0].tool_calls == ()  # asking to confirm computes nothing the caller hears
     assert turns[1].tool_calls == (
@@ -31,8 +20,7 @@ def test_rules_quote_records_loan_quote_with_the_confirmed_slots():
 
 
 def test_rules_schedule_and_interest_follow_ups_record_their_own_function():
-    turns = _talk(
-        RulesDialog(), "borrow 25000 dollars over 5 years at 6.5 percent", "yes",
+    turns = converse("borrow 25000 dollars over 5 years at 6.5 percent", "yes",
         "show me the payment schedule", "what's the total interest?",
     )
     assert [c.name for c in turns[2].tool_calls] == ["loan_schedule"]
@@ -41,14 +29,14 @@ def test_rules_schedule_and_interest_follow_ups_record_their_own_function():
 
 
 def test_rules_faq_answer_records_bank_faq_with_its_topic():
-    (turn,) = _talk(RulesDialog(), "what are your opening hours?")
+    (turn,) = converse("what are your opening hours?")
     assert turn.intent == "faq"
     assert turn.tool_calls[0].name == "bank_faq"
     assert turn.tool_calls[0].args["topic"] == "opening_hours"
 
 
 def test_rules_repeat_of_a_quote_computes_nothing_new():
-    turns = _talk(RulesDialog(), "borrow 25000 dollars over 5 years at 6.5 percent", "yes", "can you repeat that?")
+    turns = converse("borrow 25000 dollars over 5 years at 6.5 percent", "yes", "can you repeat that?")
     assert turns[2].figures == turns[1].figures
     assert turns[2].tool_calls == ()
 

@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from orchestrator.scenarios.formats.common import Conversion, read_text, scenario_name
+from orchestrator.scenarios.formats.common import Conversion, scenario_name
+from orchestrator.scenarios.loader import read_text
 
 __all__ = ["import_botium", "parse_args", "wildcard_regex"]
 
@@ -150,7 +151,7 @@ def _text_asserter(
 def import_botium(path: Path) -> Conversion:
     """One scenario from one ``.convo.txt`` (Botium holds one convo per file)."""
     out = Conversion()
-    header, sections = _sections(read_text(path).splitlines())
+    header, sections = _sections(read_text(path).removeprefix("\ufeff").splitlines())  # a Windows BOM
     named = [ln.strip() for ln in header if ln.strip()]
     turns: list[dict[str, Any]] = []
     for kind, line, body in sections:

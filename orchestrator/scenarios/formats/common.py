@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from orchestrator.dialog.phrases import ASK
 from orchestrator.fsutil import atomic_write_text
 from orchestrator.scenarios.coverage import prompt_texts
-from orchestrator.scenarios.loader import MAX_BYTES, ScenarioError
+from orchestrator.scenarios.loader import ScenarioError
 from orchestrator.scenarios.model import Scenario
 from orchestrator.scenarios.record import slug
 
@@ -29,7 +29,6 @@ __all__ = [
     "Unmapped",
     "file_names",
     "phrase_for_utter",
-    "read_text",
     "scenario_name",
     "scenario_yaml",
     "write_files",
@@ -80,22 +79,6 @@ class Conversion:
             self.note(where, f"scenario {scenario.get('name')!r}", f"not a valid scenario: {loc}: {first['msg']}")
             return
         self.scenarios.append(scenario)
-
-
-def read_text(path: Path) -> str:
-    """A text file of at most ``MAX_BYTES``, as UTF-8; raises ``ScenarioError``."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, not a file") from None
-    if len(raw) > MAX_BYTES:
-        raise ScenarioError(f"{path}: larger than {MAX_BYTES} bytes")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not UTF-8 text") from None
 
 
 def scenario_name(raw: str, fallback: str) -> str:
