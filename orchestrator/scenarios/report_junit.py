@@ -55,6 +55,9 @@ def junit_xml(runs: list[ScenarioRun], gate_failures: list[str], suite: str = "v
             for t in run.turns
         ]
         lines += [f"{where} {c.name}: {c.status.upper().replace('_', ' ')}: {c.detail}" for where, c in verdicts(run)]
+        if run.goal is not None:
+            lines.append(f"goal: persona {run.goal['persona']}, seed {run.goal['seed']}, {run.goal['outcome']} after "
+                         f"{run.goal['caller_turns']} caller turns ({run.goal['detail']})")
         if 0 < rates[run.name] < 1:
             lines.append(f"FLAKY: passed {rates[run.name]:.0%} of its runs")
         out.text = _xml_text("\n".join(lines))

@@ -19,6 +19,7 @@ from orchestrator.scenarios.spoken import check_spoken, heard_figures
 from orchestrator.stt.fake import FakeSTT
 from orchestrator.tts.fake import FakeTTS
 from tests.conftest import make_pipeline
+from tests.llm_server import FakeLLMServer, text_reply, tool_reply
 
 QUOTE_TURNS = """name: q
 compliance: []
@@ -49,6 +50,20 @@ def test_tool_calls_match_by_name_and_a_subset_of_the_arguments(run_cli: Callabl
     wrong = run_cli(scenario(tmp_path, "      tool_calls: [{name: loan_quote, args: {principal: 18000}}]"), "--json")
     assert wrong.exit_code == 1
     assert any("tool_call loan_quote" in f and "'principal': '25000'" in f for f in failures(wrong))
+
+
+def test_tool_calls_are_checked_on_an_llm_backend_too(run_cli, llm_server: FakeLLMServer, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICEBOT_LLM", "openai")
+    monkeypatch.setenv("VOICEBOT_OPENAI_URL", f"{llm_server.url}/v1")
+    monkeypatch.setenv("VOICEBOT_OPENAI_MODEL", "bot-model")
+    llm_server.queue(
+        text_reply("Shall I work out the estimate for you?"),
+        tool_reply(("loan_quote", {"principal": 25000, "annual_rate_percent": 6.5, "term_months": 60})),
+        text_reply("Your monthly payment is $489.15, with an APR of 6.50%. This is an estimate, not an offer."),
+    )
+    expect = "      tool_calls: [{name: loan_quote, args: {principal: 25000, annual_rate_percent: 6.5}}]"
+    result = run_cli(scenario(tmp_path, expect), "--json")
+    assert result.exit_code == 0, failures(result)
 
 
 def test_no_tool_calls_fails_when_the_dialog_computed_something(run_cli: Callable[..., Result], tmp_path: Path):
