@@ -15,7 +15,7 @@ from typing import Literal
 
 from orchestrator.nlu.numbers import digitize
 
-__all__ = ["Figure", "numbers_in", "stated_figures"]
+__all__ = ["Figure", "stated_figures"]
 
 Kind = Literal["money", "percent", "months"]
 
@@ -28,7 +28,6 @@ _PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("percent", re.compile(rf"(?<![\w.]){_NUM}\s*(?:%|percent\b|per\s*cent\b)", re.I)),
     ("months", re.compile(rf"(?<![\w.]){_NUM}\s*(months?|years?)\b", re.I)),
 )
-_ANY_NUMBER = re.compile(rf"(?<![\w.]){_NUM}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +74,3 @@ def stated_figures(text: str) -> list[Figure]:
             taken.append(m.span())
             found.append((m.start(), Figure(kind, value)))
     return [figure for _, figure in sorted(found, key=lambda item: item[0])]
-
-
-def numbers_in(text: str) -> set[Decimal]:
-    """Every number in ``text``, whatever its unit (a heard "$489.15" may come back as "489.15")."""
-    values = {f.value for f in stated_figures(text)}
-    for m in _ANY_NUMBER.finditer(digitize(text)):
-        value = _decimal(m.group(1), m.group(2))
-        if value is not None:
-            values.add(value)
-    return values

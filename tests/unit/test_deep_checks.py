@@ -14,8 +14,8 @@ from typer.testing import Result
 from orchestrator.config import Settings
 from orchestrator.scenarios import load_scenario, run_scenario
 from orchestrator.scenarios.evaluation import Evaluation
-from orchestrator.scenarios.figures import numbers_in, stated_figures
-from orchestrator.scenarios.spoken import check_spoken, heard_figures
+from orchestrator.scenarios.figures import stated_figures
+from orchestrator.scenarios.spoken import check_spoken, heard_figures, heard_numbers
 from orchestrator.stt.fake import FakeSTT
 from orchestrator.tts.fake import FakeTTS
 from tests.conftest import make_pipeline
@@ -103,7 +103,25 @@ def test_a_figure_heard_as_another_number_is_missed_and_one_heard_without_its_un
     assert heard_figures(reply, "The monthly payment is $408.99, and the APR is 6.5%.") == (["6.5%"], ["$489.15"])
     assert heard_figures(reply, "the monthly payment is 489.15 and the apr is 6.5 percent") == (
         ["$489.15", "6.5%"], [])
-    assert Decimal("489.15") in numbers_in("four hundred eighty nine dollars fifteen cents")
+    assert heard_figures("$489.15", "four hundred eighty nine dollars and fifteen cents") == (["$489.15"], [])
+
+
+@pytest.mark.parametrize(("said", "heard"), [
+    ("$9,320.02", "you would repay $9,320 in two cents"),  # "and" heard as "in"
+    ("$1,690.44", "the payment is $1,690 and 44 cents"),
+    ("$273,054.65", "you would repay $273,000, $54.65."),  # one amount written as two
+    ("$827.05", "the monthly payment is $827.5 with"),  # "five cents" written as ".5"
+    ("$7,009.97", "you would repay $7,09.97."),  # a thousands group that lost its zero
+])
+def test_the_ways_whisper_writes_a_right_figure_are_read_as_that_figure(said: str, heard: str):
+    assert heard_figures(f"You would repay {said}.", heard) == ([said], [])
+
+
+def test_each_figure_needs_a_number_of_its_own_in_what_was_heard():
+    reply = "The rate is 19.9% a year, and the APR is 19.90%."
+    assert heard_figures(reply, "The rate is 19.9% a year and the APR is 90.9%.") == (["19.9%"], ["19.9%"])
+    assert [sorted(v) for v in heard_numbers("$827.5 and 6.5%")] == [
+        [Decimal("827.05"), Decimal("827.5")], [Decimal("6.5")]]
 
 
 @pytest.mark.parametrize(("misheard", "passed"), [(None, True), ("$408.99", False)])
