@@ -86,6 +86,11 @@ def run_scenario_command(
         Literal["rules", "llm"],
         typer.Option("--caller", help="Who plays goal callers: rules (seeded, offline) or llm (VOICEBOT_LLM)."),
     ] = "rules",
+    use_cache: Annotated[
+        bool,
+        typer.Option("--cache", help="Let the semantic cache answer every scenario (by default only scenarios "
+                     "with cache: expectations use it)."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as one JSON object.")] = False,
 ) -> None:
     """Run scenarios through the pipeline and check every expectation; exit 1 on any failure or regression."""
@@ -113,7 +118,7 @@ def run_scenario_command(
         evaluation = Evaluation.from_settings(settings, seed=seed, caller=caller)
     except ConfigError as exc:
         fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
-    pipelines = Pipelines(settings)
+    pipelines = Pipelines(settings, use_cache=use_cache)
     try:
         with voicebot_errors(as_json):
             suite = _run_with_progress(

@@ -14,9 +14,10 @@ from orchestrator.scenarios import Pipelines
 def pipelines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipelines]:
     """One set of pipelines per test module (models load once per process anyway)."""
     home = tmp_path_factory.mktemp("scenario-home")
-    # Text scenarios: fake speech; audio scenarios name their real backends in their settings. No semantic
-    # cache: a reply it stored in one scenario would answer another's turn without the dialog (or its tool calls).
-    base = Settings(home=home, stt="fake", tts="fake", llm="rules", intent_classifier="minilm", cache=False)
+    # Text scenarios: fake speech; audio scenarios name their real backends in their settings. The semantic
+    # cache serves only scenarios with a cache: expectation (Pipelines' default), so a reply stored by one
+    # scenario never answers another's turn without the dialog (or its tool calls).
+    base = Settings(home=home, stt="fake", tts="fake", llm="rules", intent_classifier="minilm")
     base.ensure_dirs()
     built = Pipelines(base)
     yield built
