@@ -2,7 +2,8 @@
 
 It listens to each reply (its words, the dialog state, the slots the bot
 holds and the slot it asked for) and says the next line: an answer to the
-question in the persona's words, a correction when the bot holds a wrong
+question in the persona's words (its ``style``, through the same
+``say_in_style`` the robustness lab uses, and its ``manner``), a correction when the bot holds a wrong
 value, "yes" to a right confirmation, a plainer rephrasing when it was not
 understood, a fallback value or a goodbye when a value is refused. It never
 reads the bot's code, only what a caller could hear plus the asked slot.
@@ -19,8 +20,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from orchestrator.personas.manners import manner_of
+from orchestrator.personas.model import Persona, goal_persona
+from orchestrator.personas.styles import say_in_style
 from orchestrator.scenarios.model import Goal
-from orchestrator.scenarios.styles import PERSONAS, Persona, say_value
 
 __all__ = [
     "DIALOG_SLOT",
@@ -31,6 +34,7 @@ __all__ = [
     "RulesCaller",
     "detect_asked",
     "held_values",
+    "plain_value",
 ]
 
 GOAL_SLOTS = ("principal", "term_months", "rate")  # the rules dialog's asking order
@@ -102,47 +106,47 @@ def held_values(slots: dict[str, Any]) -> dict[str, Decimal]:
     return held
 
 
-def _slip_for(slot: str, value: Decimal, rng: random.Random) -> Decimal:
-    """A plausible wrong value: a misremembered figure, never the right one."""
+def plain_value(slot: str, value: Decimal) -> str:
+    """A value as any caller says it when the fancy way failed: digits and the unit."""
     if slot == "principal":
-        return value + rng.choice((Decimal(1000), Decimal(5000), -Decimal(1000))) if value > 1000 else value * 2
+        return f"${value:,.0f}" if value == value.to_integral_value() else f"${value:,.2f}"
     if slot == "rate":
-        return value + rng.choice((Decimal(1), Decimal("0.5")))
-    return value + 12 if rng.random() < 0.5 or value <= 12 else value - 12
+        return f"{format(value.normalize(), 'f')} percent"
+    return f"{int(value)} month{'' if value == 1 else 's'}"
 
 
 class RulesCaller:
-    """A goal played by rules, every choice drawn from ``random.Random(seed)``."""
+    """A goal played by rules in its persona's style, every choice drawn from ``random.Random(seed)``."""
 
-    def __init__(self, goal: Goal, seed: int) -> None:
+    def __init__(self, goal: Goal, seed: int, persona: Persona | None = None) -> None:
         self.goal = goal
-        self.persona: Persona = PERSONAS[goal.persona]
-        self.rng = random.Random(f"{seed}:{goal.persona}:{goal.principal}:{goal.rate}:{goal.term_months}")
+        self.persona: Persona = persona or goal_persona(goal.persona)
+        self.style = self.persona.style
+        self.manner = manner_of(self.style)
+        self.rng = random.Random(
+            f"{seed}:{self.persona.name}:{self.persona.seed}:{goal.principal}:{goal.rate}:{goal.term_months}"
+        )
         self.wanted = goal.wanted()
         self._slips: dict[str, Decimal] = {str(slot): value for slot, value in goal.slips.items()}
-        for slot in GOAL_SLOTS:
-            if slot not in self._slips and self.rng.random() < self.persona.slip_rate:
-                self._slips[slot] = _slip_for(slot, self.wanted[slot], self.rng)
         self._plain: set[str] = set()  # slots already said plainly after a refusal
         self._given: set[str] = set()
         self._last_replies: list[str] = []
 
     # -- lines --------------------------------------------------------------
 
-    def _line(self, text: str, why: str, *, gives_up: bool = False) -> CallerLine:
-        """``text`` as the persona says it: perhaps after a filler, capitalised."""
-        fillers = self.persona.fillers
-        if fillers and self.rng.random() < self.persona.filler_rate:
-            filler = self.rng.choice(fillers)
-            if not any(text.lower().startswith(f.split(",")[0]) for f in fillers):
-                text = filler + text[0].lower() + text[1:] if not text.startswith("I") else filler + text
+    def _line(self, text: str, why: str, *, plain: bool = False, corrections: bool = True,
+              gives_up: bool = False) -> CallerLine:
+        """``text`` (written plainly) as the persona says it, unless ``plain``."""
+        if not plain:
+            style = self.style if corrections else self.style.model_copy(update={"corrections": False})
+            text = say_in_style(text, style, self.rng.randrange(2**31))
         return CallerLine(text[0].upper() + text[1:], why, gives_up=gives_up)
 
-    def _value(self, slot: str, *, plain: bool = False) -> str:
+    def _value(self, slot: str) -> str:
         slipping = slot in self._slips and slot not in self._given  # a slip is said once, then corrected
         value = self._slips[slot] if slipping else self.wanted[slot]
         self._given.add(slot)
-        return say_value(slot, value, self.persona, self.rng, plain=plain)
+        return plain_value(slot, value)
 
     def _phrase(self, slot: str, value: str, asked: str | None) -> str:
         if asked == slot:
@@ -151,26 +155,26 @@ class RulesCaller:
         return f"{lead} {value}"
 
     def _answer(self, slot: str, asked: str | None, *, plain: bool = False, why: str = "") -> CallerLine:
-        if self.persona.bare and not plain and asked == slot and slot != "principal":
+        if self.manner.bare and not plain and asked == slot and slot != "principal":
             value = self.wanted[slot] if slot not in self._slips or slot in self._given else self._slips[slot]
             self._given.add(slot)
             text = format(value.normalize(), "f")  # "4.9", "36": no unit, as terse callers answer
         else:
-            text = self._phrase(slot, self._value(slot, plain=plain), asked)
-        return self._line(text.rstrip(".") + ".", why or f"answer {slot}")
+            text = self._phrase(slot, self._value(slot), asked)
+        return self._line(text.rstrip(".") + ".", why or f"answer {slot}", plain=plain)
 
     def opening(self) -> CallerLine:
-        """The request, with the values the persona (or the goal's ``order``) volunteers."""
+        """The request, with the values the manner (or the goal's ``order``) volunteers."""
         product = "mortgage" if self.goal.intent == "mortgage" else "loan"
-        text = self.rng.choice(self.persona.openings).format(product=product)
-        lead = list(self.goal.order[:1]) if self.goal.order else list(GOAL_SLOTS[: self.persona.volunteer])
+        text = self.rng.choice(self.manner.openings).format(product=product)
+        lead = list(self.goal.order[:1]) if self.goal.order else list(GOAL_SLOTS[: self.manner.volunteer])
         if lead:
             parts = [self._phrase(s, self._value(s), None).replace("I'd like to borrow", "of") for s in lead]
             text = text.rstrip(".?!,") + " " + " ".join(parts) + "."
         return self._line(text, "opening")
 
     def _give_up(self, why: str) -> CallerLine:
-        return self._line(self.rng.choice(self.persona.give_ups), why, gives_up=True)
+        return self._line(self.rng.choice(self.manner.give_ups), why, gives_up=True)
 
     # -- the decision -------------------------------------------------------
 
@@ -191,7 +195,7 @@ class RulesCaller:
         if wrong:
             return self._correct(wrong[0])
         if seen.state == "confirming" and all(held.get(s) == self.wanted[s] for s in GOAL_SLOTS):
-            return self._line(self.rng.choice(self.persona.yes), "confirm")
+            return self._line(self.rng.choice(self.manner.yes), "confirm")
         if _NOT_UNDERSTOOD.search(seen.reply) and asked is not None:
             return self._answer(asked, asked, plain=True, why=f"rephrase {asked}")
         slot = self._next_slot(asked, held)
@@ -208,8 +212,9 @@ class RulesCaller:
 
     def _correct(self, slot: str) -> CallerLine:
         self._given.add(slot)
-        value = say_value(slot, self.wanted[slot], self.persona, self.rng)
-        return self._line(self.rng.choice(self.persona.corrections).format(value=value), f"correct {slot}")
+        text = self.rng.choice(self.manner.corrections).format(value=plain_value(slot, self.wanted[slot]))
+        # A correction is itself the right figure: no second, same-breath one inside it.
+        return self._line(text, f"correct {slot}", corrections=False)
 
     def _refused(self, slot: str) -> CallerLine:
         if slot not in self._plain:

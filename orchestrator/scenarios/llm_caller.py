@@ -1,6 +1,7 @@
 """The simulated caller played by the configured LLM (``run-scenario --caller llm``).
 
-The LLM gets the goal and the persona's manner as a brief, the bot's replies
+The LLM gets the goal and the persona's style (its manner, how it says
+amounts, its fillers and corrections) as a brief, the bot's replies
 as the other side of the call, and answers one spoken line at a time. It ends
 the call by adding ``[DONE]`` (it has its quote) or ``[GIVE UP]``. Whether the
 goal was reached is still decided by the run from what the bot did, never by
@@ -13,13 +14,26 @@ from typing import Any
 
 from orchestrator.compliance import redact
 from orchestrator.llm.chat import ChatClient, complete
+from orchestrator.personas.manners import manner_of
+from orchestrator.personas.model import Style, goal_persona
+from orchestrator.personas.styles import speak_amount
 from orchestrator.scenarios.caller import CallerLine, Observation
 from orchestrator.scenarios.model import Goal
-from orchestrator.scenarios.styles import PERSONAS
 
-__all__ = ["LLMCaller", "caller_brief"]
+__all__ = ["LLMCaller", "caller_brief", "style_brief"]
 
 DONE, GIVE_UP = "[DONE]", "[GIVE UP]"
+
+
+def style_brief(style: Style) -> str:
+    """The persona's style in words an LLM can play."""
+    amounts = " or ".join(f'"{speak_amount(25_000, form)}"' for form in style.number_forms)
+    parts = [manner_of(style).brief, f"You say an amount like 25,000 dollars as {amounts}."]
+    if style.fillers:
+        parts.append("You often say um and uh." if style.fillers >= 0.5 else "You sometimes say um or uh.")
+    if style.corrections:
+        parts.append("You sometimes say a figure wrong and correct it in the same breath.")
+    return " ".join(parts)
 
 
 def caller_brief(goal: Goal) -> str:
@@ -34,7 +48,7 @@ def caller_brief(goal: Goal) -> str:
         "You are the caller, never the assistant. "
         f"You want an estimate for a {product}: borrowing {goal.principal} dollars at {goal.rate} percent a year "
         f"over {goal.term_months} months.{fallback} "
-        f"Your manner: {PERSONAS[goal.persona].description} "
+        f"Your manner: {style_brief(goal_persona(goal.persona).style)} "
         "Say one short sentence per turn, as people speak on the phone, and vary how you say numbers "
         "(in words, in years or months). Give details when the assistant asks for them. "
         "If the assistant repeats a figure of yours wrongly, correct it. "

@@ -12,8 +12,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from orchestrator.scenarios.styles import PERSONAS
-
 __all__ = [
     "COMPLIANCE_CHECKS",
     "FIGURE_NAMES",
@@ -181,7 +179,7 @@ class Goal(_Strict):
     principal: Decimal = Field(gt=0)
     rate: Decimal = Field(ge=0)  # annual percent
     term_months: int = Field(ge=1, le=1200)
-    persona: str = "plain"
+    persona: str = "joe"  # a persona of scenarios/personas: its style and manner say the caller's lines
     # The order the caller offers its values in, one a turn, whatever it is asked (unset: it answers the question).
     order: list[GoalSlot] | None = Field(default=None, min_length=1, max_length=3)
     slips: dict[GoalSlot, Decimal] = Field(default_factory=dict)  # said first by mistake, then corrected
@@ -192,8 +190,12 @@ class Goal(_Strict):
     @field_validator("persona")
     @classmethod
     def _known_persona(cls, name: str) -> str:
-        if name not in PERSONAS:
-            raise ValueError(f"unknown persona {name!r}; use one of {', '.join(sorted(PERSONAS))}")
+        from orchestrator.personas.model import PersonaError, goal_persona  # personas read scenarios' folder
+
+        try:
+            goal_persona(name)
+        except PersonaError as exc:
+            raise ValueError(exc.message) from None
         return name
 
     @field_validator("order")

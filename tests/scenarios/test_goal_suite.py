@@ -26,7 +26,7 @@ def test_at_least_ten_goal_scenarios_cover_every_slot_order_corrections_and_out_
     out_of_range = [g for g in goals if g.principal < 100 or g.principal > 10_000_000 or g.rate > 100
                     or g.term_months > 600]
     assert {g.expect.outcome for g in out_of_range} == {"reached", "gave_up"}  # settled for less, or hung up
-    assert {g.persona for g in goals} >= {"plain", "hesitant", "colloquial", "terse", "chatty", "corrector"}
+    assert {g.persona for g in goals} >= {"joe", "hesitant", "colloquial", "terse", "chatty", "corrector"}
 
 
 @pytest.mark.parametrize("seed", [1, 2])

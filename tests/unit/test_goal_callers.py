@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from orchestrator.dialog import phrases as say
 from orchestrator.dialog.slots import read_slots
+from orchestrator.personas.model import Persona, shipped_personas
+from orchestrator.personas.styles import speak_amount, speak_rate, speak_term
 from orchestrator.scenarios.caller import Observation, RulesCaller, detect_asked
 from orchestrator.scenarios.model import Goal
-from orchestrator.scenarios.styles import PERSONAS, say_amount, say_rate, say_term
 
 GOAL = {"principal": 18000, "rate": "4.9", "term_months": 36}
 HELD = {"principal": "18000", "term_months": 36, "rate_percent": "4.9"}
@@ -20,26 +22,29 @@ def caller(seed: int = 0, **goal: object) -> RulesCaller:
     return RulesCaller(Goal.model_validate({**GOAL, **goal}), seed)
 
 
-@pytest.mark.parametrize("form", ["digits", "words", "grand", "k", "digit_words"])
-def test_every_amount_form_is_read_back_as_the_amount(form: str):
-    said = say_amount(Decimal(18000), form)
+@pytest.mark.parametrize("form", ["words", "spelled", "grand", "k", "digits"])
+def test_every_amount_form_of_the_persona_styles_is_read_back_as_the_amount(form: str):
+    said = speak_amount(18000, form)
     assert read_slots(said, asked="principal").values == {"principal": "18000"}, said
 
 
-def test_amount_forms_that_do_not_fit_the_value_fall_back_to_digits():
-    assert say_amount(Decimal(18500), "grand") == "$18,500"
-    assert say_amount(Decimal(100000), "digit_words") == "$100,000"  # "one zero zero thousand" is no one's way
-
-
-@pytest.mark.parametrize(("months", "form", "text"), [(36, "years", "three years"), (36, "words", "thirty-six months"),
-                                                      (18, "years", "a year and a half"), (7, "years", "7 months")])
-def test_terms_are_said_in_years_when_they_are_whole_years(months: int, form: str, text: str):
-    assert say_term(months, form) == text
+@pytest.mark.parametrize(("months", "form", "text"), [(36, "years", "3 years"), (36, "spelled", "three years"),
+                                                      (36, "months", "36 months"), (7, "years", "7 months"),
+                                                      (18, "spelled", "eighteen months")])
+def test_terms_are_said_in_years_only_when_they_are_whole_years(months: int, form: str, text: str):
+    assert speak_term(months, form) == text
     assert read_slots(text, asked="term_months").values == {"term_months": months}
 
 
 def test_rates_in_words_are_read_back():
-    assert read_slots(say_rate(Decimal("4.9"), "words"), asked="rate_percent").values == {"rate_percent": "4.9"}
+    said = speak_rate(Decimal("4.9"), "spelled")
+    assert said == "four point nine percent"
+    assert read_slots(said, asked="rate_percent").values == {"rate_percent": "4.9"}
+
+
+def test_a_goal_persona_must_be_a_shipped_persona():
+    with pytest.raises(ValidationError, match="unknown persona 'plain'"):
+        Goal.model_validate({**GOAL, "persona": "plain"})
 
 
 @pytest.mark.parametrize(("reply", "slot"), [
@@ -118,7 +123,18 @@ def test_one_seed_gives_one_conversation_and_seeds_vary_it():
 
 
 def test_every_persona_opening_names_the_product():
-    for name in PERSONAS:
+    for name in shipped_personas():
         opening = caller(persona=name).opening().text.lower()
         assert "loan" in opening, name
         assert "mortgage" in caller(persona=name, intent="mortgage").opening().text.lower()
+
+
+def test_the_caller_says_its_values_in_its_personas_style_the_robustness_lab_uses():
+    persona = Persona.model_validate({"name": "g", "voice": {"engine": "piper"},
+                                      "style": {"numbers": "grand", "rates": "spelled"}})
+    c = RulesCaller(Goal.model_validate(GOAL), 0, persona)
+    amount = c.next(Observation(say.ASK["principal"], "collecting_loan", {}))
+    assert amount.text == "18 grand."
+    rate = c.next(Observation(say.ASK["rate_percent"], "collecting_loan", {"principal": "18000"}))
+    assert rate.text == "Four point nine percent."
+    assert read_slots(rate.text, asked="rate_percent").values == {"rate_percent": "4.9"}

@@ -57,7 +57,7 @@ def checks(run: ScenarioRun) -> dict[str, bool]:
 
 
 async def test_a_goal_is_reached_with_the_domains_figures(tmp_path: Path, fake_settings: Settings):
-    run = await play(tmp_path, fake_settings, GOAL.format(persona="plain", extra="  expect: {max_turns: 5}"))
+    run = await play(tmp_path, fake_settings, GOAL.format(persona="joe", extra="  expect: {max_turns: 5}"))
     assert run.passed, run.failures()
     assert run.goal is not None and run.goal["outcome"] == "reached" and run.goal["caller_turns"] == 5
     assert checks(run) == {"goal outcome": True, "goal figures": True, "goal turns": True, "goal no handoff": True}
@@ -65,7 +65,7 @@ async def test_a_goal_is_reached_with_the_domains_figures(tmp_path: Path, fake_s
 
 
 async def test_a_quote_a_cent_off_fails_the_goal_figures_and_figures_consistent(tmp_path: Path, fake_settings):
-    run = await play(tmp_path, fake_settings, GOAL.format(persona="plain", extra=""), dialog=OffByACent())
+    run = await play(tmp_path, fake_settings, GOAL.format(persona="joe", extra=""), dialog=OffByACent())
     assert run.goal is not None and run.goal["outcome"] == "reached"  # the caller got a quote...
     assert checks(run)["goal figures"] is False  # ...with the wrong payment
     last = {c.name: c for c in run.turns[-1].checks}
@@ -73,7 +73,7 @@ async def test_a_quote_a_cent_off_fails_the_goal_figures_and_figures_consistent(
 
 
 async def test_too_few_turns_for_the_goal_ends_with_max_turns(tmp_path: Path, fake_settings: Settings):
-    text = GOAL.format(persona="plain", extra="  max_turns: 2")
+    text = GOAL.format(persona="joe", extra="  max_turns: 2")
     run = await play(tmp_path, fake_settings, text)
     assert run.goal is not None and run.goal["outcome"] == "max_turns" and len(run.turns) == 2
     assert not run.passed and checks(run)["goal outcome"] is False
@@ -84,15 +84,15 @@ async def test_a_handoff_ends_the_call_and_fails_a_goal_that_forbids_one(tmp_pat
         def reply(self, user_text: str, memory: dict[str, Any]) -> DialogTurn:
             return super().reply("I want to talk to a person", memory)
 
-    run = await play(tmp_path, fake_settings, GOAL.format(persona="plain", extra=""), dialog=HandsOff())
+    run = await play(tmp_path, fake_settings, GOAL.format(persona="joe", extra=""), dialog=HandsOff())
     assert run.goal is not None and run.goal["outcome"] == "handoff" and len(run.turns) == 1
     assert checks(run) == {"goal outcome": False, "goal no handoff": False}
-    expected = GOAL.format(persona="plain", extra="  expect: {outcome: handoff}")
+    expected = GOAL.format(persona="joe", extra="  expect: {outcome: handoff}")
     assert (await play(tmp_path, fake_settings, expected, dialog=HandsOff())).passed
 
 
 async def test_a_caller_refused_with_no_fallback_gives_up_without_a_quote(tmp_path: Path, fake_settings: Settings):
-    text = GOAL.format(persona="plain", extra="  expect: {outcome: gave_up}").replace("18000", "50")
+    text = GOAL.format(persona="joe", extra="  expect: {outcome: gave_up}").replace("18000", "50")
     run = await play(tmp_path, fake_settings, text)
     assert run.passed, run.failures()
     assert all(t.result is None or "payment" not in t.result.figures for t in run.turns)
@@ -119,8 +119,8 @@ async def test_the_seed_of_a_repeat_is_the_base_seed_plus_the_repeat(tmp_path: P
 @pytest.mark.parametrize(("text", "problem"), [
     ("name: x\n", "at least 1 item (or give the scenario a goal)"),
     (GOAL.format(persona="shouty", extra=""), "unknown persona 'shouty'"),
-    (GOAL.format(persona="plain", extra="  order: [rate, rate]"), "order names a slot twice"),
-    (GOAL.format(persona="plain", extra="  expect: {outcome: won}"), "goal.expect.outcome"),
+    (GOAL.format(persona="joe", extra="  order: [rate, rate]"), "order names a slot twice"),
+    (GOAL.format(persona="joe", extra="  expect: {outcome: won}"), "goal.expect.outcome"),
 ])
 def test_bad_goals_are_refused_with_the_line(tmp_path: Path, text: str, problem: str):
     path = tmp_path / "bad.yaml"
