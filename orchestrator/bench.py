@@ -25,6 +25,7 @@ from orchestrator.config import Settings
 from orchestrator.errors import ConfigError
 from orchestrator.events import AudioReceived
 from orchestrator.nlu.spoken import speakable
+from orchestrator.pii.bench import redact_100kb_ms
 from orchestrator.pipeline import Pipeline
 from orchestrator.runtime import build_pipeline, load_tts
 from orchestrator.sessions.sqlite import SqliteSessionStore
@@ -177,6 +178,7 @@ async def run_bench(
         "scenario_text_turns_per_s": scenario_rate,
     }
     report["cache_lookup_ms"] = _cache_lookups(settings)
+    report["redact_100kb_ms"] = redact_100kb_ms()
     targets = TARGETS_MS.get(settings.stt)
     if targets:
         report["targets_ms"] = targets

@@ -19,34 +19,60 @@ A turn emits, in order::
     cache_lookup            (semantic cache on: hit, or why not; a hit's dialog_reply has backend "cache")
     turn_ended
     error                   (instead of the remaining stages, then turn_ended)
+
+A turn cut short (barge-in: its task was cancelled) ends with a ``turn_ended``
+whose ``cut`` is true and whose ``reached`` names the stage it was in.
+
+Events are built without ``session_id`` and ``turn``: the turn's trace stamps
+them when it emits them (``orchestrator.turn.context``). ``PLACES`` says where
+each event belongs, once, for the logs, metrics, traces and renderers.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
+    "PLACES",
+    "STAGES",
+    "TIMINGS",
+    "AnyEvent",
     "AudioReceived",
     "CacheLookup",
     "DialogReply",
+    "DialogSource",
     "ErrorEvent",
     "Event",
     "EventBase",
+    "InputKind",
     "LLMCall",
+    "LogStage",
+    "Place",
     "Stage",
     "TTSAudio",
     "TTSChunk",
     "Transcript",
     "TurnEnded",
     "TurnStarted",
+    "closes_stage",
+    "event_ms",
+    "event_stage",
     "parse_event",
 ]
 
+# Where a turn can fail (or be cut).
 Stage = Literal["input", "audio", "stt", "dialog", "tts", "pipeline"]
+# Where an event shows in the logs: a stage, or "turn" for turn_started / turn_ended.
+LogStage = Literal["turn", "input", "audio", "stt", "dialog", "tts", "pipeline"]
+STAGES: tuple[LogStage, ...] = get_args(LogStage)
+InputKind = Literal["text", "audio"]
+# Who wrote a reply: the rules dialog or another backend (""), an LLM, the rules standing in for it, the cache.
+DialogSource = Literal["", "llm", "rules", "cache"]
 
 
 def _now() -> datetime:
@@ -58,8 +84,9 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    session_id: str
-    turn: int = Field(ge=0)
+    # Stamped by the turn's trace when emitted.
+    session_id: str = ""
+    turn: int = Field(default=0, ge=0)
     # Wall-clock time for humans and log filters; monotonic seconds for durations.
     wall_time: datetime = Field(default_factory=_now)
     mono_time: float = Field(default_factory=time.monotonic)
@@ -69,7 +96,7 @@ class TurnStarted(EventBase):
     """A turn began; says which input kind and which backends serve it."""
 
     type: Literal["turn_started"] = "turn_started"
-    input_kind: Literal["text", "audio"]
+    input_kind: InputKind
     backends: dict[str, str]
 
 
@@ -109,8 +136,8 @@ class DialogReply(EventBase):
     backend: str
     # Figures quoted in ``text`` (payment, apr, total, ...) as strings of Decimals.
     figures: dict[str, str] = Field(default_factory=dict)
-    # "llm" or "rules" when an LLM backend served the turn (rules = its fallback answered).
-    source: str = ""
+    # "llm" or "rules" when an LLM backend served the turn (rules = its fallback answered), "cache" on a hit.
+    source: DialogSource = ""
     # Figures an LLM said that no tool result or word of the caller backed; the rules answer replaced them.
     flagged_figures: list[str] = Field(default_factory=list)
     # The LoRA adapter that served this turn (None: the base model).
@@ -176,9 +203,9 @@ class ErrorEvent(EventBase):
 class CacheLookup(EventBase):
     """The semantic cache's verdict on the turn: a hit (the dialog was skipped) or why not.
 
-    ``reason``: hit, miss, slots_differ (as similar, other figures), topic_differs (another FAQ), or why
-    no lookup ran or no hit was served: state (dialog not neutral), personal:<kind>, consent, empty, long,
-    disclosure, error.
+    ``reason``: hit, miss, slots_differ (as similar, other figures), topic_differs (another FAQ), stale
+    (made by another version of the FAQ, dialog, adapter or package), or why no lookup ran: state (dialog
+    not neutral), personal:<kind>, consent, empty, long, error.
     """
 
     type: Literal["cache_lookup"] = "cache_lookup"
@@ -190,7 +217,11 @@ class CacheLookup(EventBase):
     ms_saved: float = 0.0  # on a hit: what the answer cost when it was made, minus this turn's cost
     entry_id: str | None = None
     stored: bool = False  # on a miss: this turn's answer became an entry
-    index: str | None = None  # flat or ivf
+    index: Literal["flat", "ivf"] | None = None
+
+
+# The keys ``TurnEnded.timings_ms`` may hold: each stage's milliseconds, the first reply audio's, the turn's.
+TIMINGS = ("audio", "stt", "dialog", "tts", "tts_first_audio", "total")
 
 
 class TurnEnded(EventBase):
@@ -202,6 +233,9 @@ class TurnEnded(EventBase):
     timings_ms: dict[str, float]
     # End of the caller's audio (or text) to the first reply audio being ready.
     voice_to_voice_ms: float | None = None
+    # True when the turn was cancelled (barge-in) before it finished; ``reached`` is the stage it was in.
+    cut: bool = False
+    reached: Stage | None = None
 
 
 Event = Annotated[
@@ -218,7 +252,55 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
+# Any one event type, kept as its own type through a generic call (``Tracer.emit`` returns what it is given).
+AnyEvent = TypeVar(
+    "AnyEvent",
+    TurnStarted, AudioReceived, Transcript, DialogReply, LLMCall,
+    TTSChunk, TTSAudio, CacheLookup, ErrorEvent, TurnEnded,
+)
+
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an event belongs: its stage, the field holding the milliseconds it reports, and whether
+    those are the whole stage's time (one span, one timing) rather than a part of it."""
+
+    stage: LogStage
+    ms_field: str | None = None
+    closes: bool = False
+
+
+# The one event -> stage map. An error belongs to the stage that failed (its own ``stage``).
+PLACES: dict[type[EventBase], Place] = {
+    TurnStarted: Place("turn"),
+    AudioReceived: Place("audio", "ms", closes=True),
+    Transcript: Place("stt", "ms", closes=True),
+    LLMCall: Place("dialog", "ms"),
+    DialogReply: Place("dialog", "ms", closes=True),
+    CacheLookup: Place("dialog", "lookup_ms"),
+    TTSChunk: Place("tts"),
+    TTSAudio: Place("tts", "total_ms", closes=True),
+    ErrorEvent: Place("pipeline"),
+    TurnEnded: Place("turn", "total_ms"),
+}
+
+
+def event_stage(event: EventBase) -> LogStage:
+    """The stage an event belongs to (one of ``STAGES``)."""
+    return event.stage if isinstance(event, ErrorEvent) else PLACES[type(event)].stage
+
+
+def event_ms(event: EventBase) -> float | None:
+    """The milliseconds an event reports for its stage, if any."""
+    field = PLACES[type(event)].ms_field
+    return None if field is None else float(getattr(event, field))
+
+
+def closes_stage(event: EventBase) -> bool:
+    """True when the event's milliseconds are its whole stage's."""
+    return PLACES[type(event)].closes
 
 
 def parse_event(data: str | bytes | dict[str, Any]) -> Event:
