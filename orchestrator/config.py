@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_history_turns: int = Field(default=6, ge=0, le=50)
 
+    # Piper's sampling noise (piper-tts SynthesisConfig noise_scale / noise_w_scale). Piper ships 0.667 / 0.8;
+    # half of that keeps figures clear. Raise them to test the spoken-figure check against a noisier voice.
+    piper_noise_scale: float = Field(default=0.333, ge=0, le=2)
+    piper_noise_w: float = Field(default=0.4, ge=0, le=2)
+
     # Scripted fakes: "|" separates successive outputs.
     fake_transcripts: str = "hello"
     fake_replies: str = "This is a scripted reply."

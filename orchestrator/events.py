@@ -142,6 +142,8 @@ class DialogReply(EventBase):
     flagged_figures: list[str] = Field(default_factory=list)
     # The LoRA adapter that served this turn (None: the base model).
     adapter: str | None = None
+    # Domain functions the reply's figures come from: [{name, args, ok}] (rules and LLM dialogs alike).
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class LLMCall(EventBase):

@@ -69,7 +69,10 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
 
 def load_tts(settings: Settings, name: str) -> TTS:
     """A TTS backend by name, loaded once per process (e.g. the bench's synthetic caller)."""
-    return _cached(("tts", name), lambda: TTS_BACKENDS.create(name, settings))
+    key: tuple[Any, ...] = ("tts", name)
+    if name == "piper":
+        key += (settings.piper_noise_scale, settings.piper_noise_w)
+    return _cached(key, lambda: TTS_BACKENDS.create(name, settings))
 
 
 def default_store(settings: Settings) -> SessionStore:

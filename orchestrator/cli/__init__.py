@@ -21,6 +21,7 @@ from orchestrator.cli.replay import replay_session
 from orchestrator.cli.report import report
 from orchestrator.cli.robustness import robustness
 from orchestrator.cli.scenario import run_scenario_command
+from orchestrator.cli.scenario_formats import scenarios_app
 from orchestrator.cli.serve import serve
 from orchestrator.cli.sessions import sessions_app
 from orchestrator.cli.turn import turn
@@ -46,6 +47,7 @@ app.command("monitor-session")(monitor_session)
 app.command("orchestrator-log")(orchestrator_log)
 app.command("replay-session")(replay_session)
 app.add_typer(sessions_app, name="sessions")
+app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(audit_app, name="audit")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(cache_app, name="cache-manager")

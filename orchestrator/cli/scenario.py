@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -14,14 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from orchestrator.cli.common import EXIT_FAILED, EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
+from orchestrator.errors import ConfigError
 from orchestrator.fsutil import atomic_write_text
+from orchestrator.scenarios.coverage import coverage_report
+from orchestrator.scenarios.evaluation import Evaluation
 from orchestrator.scenarios.gates import check_baseline, check_gates, latency_percentiles, load_baseline, parse_gate
 from orchestrator.scenarios.loader import LoadedScenario, ScenarioError, load_scenarios
 from orchestrator.scenarios.model import COMPLIANCE_CHECKS
 from orchestrator.scenarios.report_html import write_html
 from orchestrator.scenarios.report_junit import write_junit
 from orchestrator.scenarios.runner import Pipelines, ScenarioRun
-from orchestrator.scenarios.suite import SuiteResult, parse_shard, run_suite, select_shard
+from orchestrator.scenarios.suite import SuiteResult, parse_shard, pass_rates, run_suite, select_shard, verdicts
 
 __all__ = ["parse_compliance", "run_scenario_command"]
 
@@ -71,6 +74,18 @@ def run_scenario_command(
         float,
         typer.Option("--latency-tolerance", min=0.0, help="Allowed p50 slow-down against the baseline (0.5 = 50%)."),
     ] = 0.5,
+    coverage: Annotated[
+        bool,
+        typer.Option("--coverage", help="Report the intents, slots, states, prompts and FAQs the suite exercised "
+                     "and the ones it never did."),
+    ] = False,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of the goal callers; repeat n plays seed+n (default 0).")
+    ] = 0,
+    caller: Annotated[
+        Literal["rules", "llm"],
+        typer.Option("--caller", help="Who plays goal callers: rules (seeded, offline) or llm (VOICEBOT_LLM)."),
+    ] = "rules",
     use_cache: Annotated[
         bool,
         typer.Option("--cache", help="Let the semantic cache answer every scenario (by default only scenarios "
@@ -99,10 +114,16 @@ def run_scenario_command(
         fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
 
     settings = load_settings(as_json=as_json)
+    try:
+        evaluation = Evaluation.from_settings(settings, seed=seed, caller=caller)
+    except ConfigError as exc:
+        fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
     pipelines = Pipelines(settings, use_cache=use_cache)
     try:
         with voicebot_errors(as_json):
-            suite = _run_with_progress(loaded, pipelines, repeat, workers, audio, default_compliance, quiet=as_json)
+            suite = _run_with_progress(
+                loaded, pipelines, repeat, workers, audio, default_compliance, evaluation, quiet=as_json
+            )
     finally:
         pipelines.close()
 
@@ -123,12 +144,17 @@ def run_scenario_command(
         write_junit(junit, suite.runs, gate_failures)
     if html is not None:
         write_html(html, suite.runs, gate_failures)
+    covered = coverage_report(t.result for r in suite.runs for t in r.turns if t.result) if coverage else None
+    if covered is not None:
+        summary["coverage"] = covered
     if save_baseline is not None:
         atomic_write_text(save_baseline, json.dumps(summary, indent=2, default=str) + "\n")
     if as_json:
         print_json(summary)
     else:
         _print_table(suite, gate_failures)
+        if covered is not None:
+            _print_coverage(covered)
     if not summary["passed"]:
         raise typer.Exit(EXIT_FAILED)
 
@@ -140,6 +166,7 @@ def _run_with_progress(
     workers: int,
     audio: bool,
     default_compliance: frozenset[str] | None,
+    evaluation: Evaluation,
     quiet: bool,
 ) -> SuiteResult:
     console = Console(stderr=True)
@@ -158,7 +185,7 @@ def _run_with_progress(
         return asyncio.run(
             run_suite(
                 loaded, pipelines, repeat=repeat, workers=workers, audio_mode=audio, on_run=advance,
-                default_compliance=default_compliance,
+                default_compliance=default_compliance, evaluation=evaluation,
             )
         )
 
@@ -172,16 +199,23 @@ def _print_table(suite: SuiteResult, gate_failures: list[str]) -> None:
     table.add_column("turns", justify="right")
     table.add_column("p50 total ms", justify="right")
     table.add_column("first failure")
+    rates = pass_rates(suite.runs)
     for name, runs in suite.by_scenario().items():
         passed = all(r.passed for r in runs)
         failures = [f for r in runs for f in r.failures()]
         p50 = latency_percentiles(runs).get("total", {}).get("p50")
+        flaky = 0 < rates[name] < 1
+        result = f"[yellow]FLAKY {rates[name]:.0%}[/]" if flaky else "[green]PASS[/]" if passed else "[red]FAIL[/]"
         table.add_row(
-            "[green]PASS[/]" if passed else "[red]FAIL[/]", escape(name), str(len(runs)),
+            result, escape(name), str(len(runs)),
             str(sum(len(r.turns) for r in runs)), f"{p50:.0f}" if p50 is not None else "-",
             escape(failures[0]) if failures else "",
         )
     console.print(table)
+    for run in suite.runs:
+        for where, check in verdicts(run):
+            mark = {"passed": "[green]pass[/]", "failed": "[red]FAIL[/]", "not_run": "[dim]not run[/]"}[check.status]
+            console.print(f"{check.name} {mark} {escape(run.name)} {where}: {escape(check.detail)}")
     for failure in gate_failures:
         console.print(f"[red]gate:[/] {escape(failure)}")
     failed = sum(not all(r.passed for r in runs) for runs in suite.by_scenario().values())
@@ -189,3 +223,15 @@ def _print_table(suite: SuiteResult, gate_failures: list[str]) -> None:
         f"{len(suite.by_scenario()) - failed} passed, {failed} failed; {suite.turns} turns in {suite.wall_s:.1f} s"
         f" (models loaded in {suite.load_s:.1f} s before)"
     )
+
+
+def _print_coverage(covered: dict[str, dict[str, Any]]) -> None:
+    console = Console()
+    table = Table(title="coverage")
+    table.add_column("area")
+    table.add_column("exercised", justify="right")
+    table.add_column("never exercised")
+    for area, part in covered.items():
+        table.add_row(area, f"{len(part['exercised'])}/{part['total']} ({part['ratio']:.0%})",
+                      escape(", ".join(part["missed"])) or "-")
+    console.print(table)

@@ -53,14 +53,24 @@ _SCHEDULE_RE = re.compile(
 )
 
 
+# Hesitations before the answer ("um, yes", "well... no"): the answer is what follows them.
+_FILLERS_RE = re.compile(
+    r"^\W*(?:(?:u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|oh|well|so|let me (?:think|see))(?:\W+|$))+", re.IGNORECASE
+)
+
+
+def _answer(text: str) -> str:
+    return _FILLERS_RE.sub("", text, count=1)
+
+
 def is_yes(text: str) -> bool:
-    """The caller agrees ("yes", "sure, go ahead")."""
-    return bool(_YES_RE.search(text)) and not is_no(text)
+    """The caller agrees ("yes", "sure, go ahead", "um, yes")."""
+    return bool(_YES_RE.search(_answer(text))) and not is_no(text)
 
 
 def is_no(text: str) -> bool:
-    """The caller disagrees or wants a change ("no", "not quite, change the rate")."""
-    return bool(_NO_RE.search(text))
+    """The caller disagrees or wants a change ("no", "not quite, change the rate", "uh, no")."""
+    return bool(_NO_RE.search(_answer(text)))
 
 
 def detect_command(text: str) -> Command | None:

@@ -26,15 +26,18 @@ from orchestrator.dialog.faq import Faq, match_faq
 from orchestrator.dialog.quotes import Quote, format_money, format_rate, format_term, make_quote
 from orchestrator.dialog.slots import SLOTS, SlotReading, read_slots
 from orchestrator.domain.loans import LoanInputError
-from orchestrator.llm.base import DIALOG_BACKENDS, DialogTurn
+from orchestrator.llm.base import DIALOG_BACKENDS, DialogTurn, ToolCall
 
-__all__ = ["MAX_FAILURES", "IntentSource", "RulesDialog", "format_money"]
+__all__ = ["DIALOG_INTENTS", "MAX_FAILURES", "STATES", "IntentSource", "RulesDialog", "format_money", "loan_call"]
 
 # Re-prompts in a row before the caller is handed to a person.
 MAX_FAILURES = 2
 LOAN_INTENTS = ("loan_quote", "mortgage")
 _NEW_REQUEST_RE = re.compile(r"\b(?:new|another|different|other|second|start over|instead|now)\b", re.IGNORECASE)
 HANDOFF_INTENTS = ("human_handoff", "lost_card")
+# Every state the dialog can be in, and the intents it names itself (the classifier names the rest).
+STATES = ("start", "collecting_loan", "confirming", "quoted", "handoff", "ended")
+DIALOG_INTENTS = ("faq", "repeat")
 
 
 class IntentSource(Protocol):
@@ -72,11 +75,12 @@ class _Reply:
         failed: bool = False,
         figures: dict[str, str] | None = None,
         asked: str | None = None,
+        calls: tuple[ToolCall, ...] = (),
     ) -> DialogTurn:
         failures = int(self.memory.get("failures", 0)) + 1 if failed else 0
         if failures > MAX_FAILURES:
-            text, intent, state, figures, asked, failures = (
-                say.HANDOFF_AFTER_FAILURES, "human_handoff", "handoff", None, None, 0,
+            text, intent, state, figures, asked, failures, calls = (
+                say.HANDOFF_AFTER_FAILURES, "human_handoff", "handoff", None, None, 0, (),
             )
         self.memory.update(state=state, failures=failures, asked=asked, last_reply=text, last_figures=figures or {})
         if figures:
@@ -88,7 +92,18 @@ class _Reply:
             state=state,
             memory=self.memory,
             figures=dict(figures or {}),
+            tool_calls=calls,
         )
+
+
+def loan_call(name: str, loan: dict[str, Any]) -> ToolCall:
+    """The record of pricing ``loan`` (the slots), named and shaped like the LLM tool of the same name."""
+    args = {
+        "principal": str(loan["principal"]),
+        "annual_rate_percent": str(loan["rate_percent"]),
+        "term_months": int(loan["term_months"]),
+    }
+    return ToolCall(name, args)
 
 
 class RulesDialog:
@@ -127,7 +142,7 @@ class RulesDialog:
             return self._confirming(r, text, intent, reading, command)
         faq = match_faq(text) if reading.empty else None
         if faq is not None:
-            return self._faq(r, faq)
+            return self._faq(r, faq, text)
         if command in (Command.TOTAL_INTEREST, Command.SCHEDULE) and not reading.values:
             return self._follow_up(r, command)
         asks_quote = intent == r.product or command is Command.QUOTE
@@ -172,11 +187,12 @@ class RulesDialog:
             return r.say(f"{say.CAPABILITIES} {say.ASK[slot]}", "help", r.state, asked=slot)
         return r.say(say.CAPABILITIES, "help", "start")
 
-    def _faq(self, r: _Reply, faq: Faq) -> DialogTurn:
+    def _faq(self, r: _Reply, faq: Faq, text: str) -> DialogTurn:
+        calls = (ToolCall("bank_faq", {"question": text, "topic": faq.id}),)
         if r.state == "collecting_loan":  # answer, then go back to the slot being asked for
             slot = r.memory.get("asked") or self._missing(r)[0]
-            return r.say(f"{faq.answer} {say.ASK[slot]}", "faq", r.state, asked=slot)
-        return r.say(faq.answer, "faq", "quoted" if r.state == "quoted" else "start")
+            return r.say(f"{faq.answer} {say.ASK[slot]}", "faq", r.state, asked=slot, calls=calls)
+        return r.say(faq.answer, "faq", "quoted" if r.state == "quoted" else "start", calls=calls)
 
     def _follow_up(self, r: _Reply, command: Command) -> DialogTurn:
         if r.state != "quoted" or self._missing(r):
@@ -184,7 +200,8 @@ class RulesDialog:
             return r.say(f"{say.NO_QUOTE_YET} {say.ASK[slot]}", r.product, "collecting_loan", asked=slot)
         quote = make_quote(r.loan)
         text = quote.interest_text() if command is Command.TOTAL_INTEREST else quote.schedule_text()
-        return r.say(text, r.product, "quoted", figures=quote.figures())
+        call = loan_call("loan_schedule" if command is Command.SCHEDULE else "loan_quote", r.loan)
+        return r.say(text, r.product, "quoted", figures=quote.figures(), calls=(call,))
 
     def _confirming(
         self, r: _Reply, text: str, intent: str, reading: SlotReading, command: Command | None
@@ -195,7 +212,7 @@ class RulesDialog:
             return self._quote(r, command)
         if is_no(text):
             return r.say(say.WHAT_TO_CHANGE, r.product, "collecting_loan")
-        return r.say(f"{say.CONFIRM_REPROMPT} {self._summary(r)}", r.product, "confirming", failed=True)
+        return r.say(f"{say.CONFIRM_REPROMPT} That is {self._summary(r)}", r.product, "confirming", failed=True)
 
     def _loan(self, r: _Reply, intent: str, reading: SlotReading) -> DialogTurn:
         starting = r.state not in ("collecting_loan", "confirming")
@@ -243,7 +260,8 @@ class RulesDialog:
             text = quote.schedule_text()
         else:
             text = quote.text(say.MORTGAGE_ESTIMATE_LEAD if r.product == "mortgage" else say.ESTIMATE_LEAD)
-        return r.say(text, r.product, "quoted", figures=quote.figures())
+        call = loan_call("loan_schedule" if command is Command.SCHEDULE else "loan_quote", r.loan)
+        return r.say(text, r.product, "quoted", figures=quote.figures(), calls=(call,))
 
 
 def _dec(value: Any) -> Decimal:

@@ -14,7 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 from orchestrator.events import DialogSource
 from orchestrator.registry import Registry
 
-__all__ = ["DIALOG_BACKENDS", "DialogBackend", "DialogNote", "DialogTurn", "LLMCallRecord", "StreamingDialog"]
+__all__ = [
+    "DIALOG_BACKENDS", "DialogBackend", "DialogNote", "DialogTurn", "LLMCallRecord", "StreamingDialog", "ToolCall",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,19 @@ class DialogNote:
     category: str
     message: str
     retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One domain function a dialog ran for its reply (a banking tool, by the LLM tools' names)."""
+
+    name: str  # loan_quote, loan_schedule, bank_faq, affordability
+    args: dict[str, Any] = field(default_factory=dict)
+    ok: bool = True  # False: the function refused its arguments
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (for the ``dialog_reply`` event)."""
+        return {"name": self.name, "args": dict(self.args), "ok": self.ok}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,8 @@ class DialogTurn:
     notes: tuple[DialogNote, ...] = ()
     # Figures an LLM said that nothing backed (the reply was replaced).
     flagged_figures: tuple[str, ...] = ()
+    # The domain functions whose results back this reply, with their arguments.
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @runtime_checkable

@@ -24,6 +24,7 @@ One turn, in order:
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import time
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from typing import Any
 
 from orchestrator.compliance import redact
 from orchestrator.events import DialogSource
-from orchestrator.llm.base import DialogBackend, DialogNote, DialogTurn, LLMCallRecord
+from orchestrator.llm.base import DialogBackend, DialogNote, DialogTurn, LLMCallRecord, ToolCall
 from orchestrator.llm.chat import ChatClient, LLMError
 from orchestrator.llm.guard import Figure, caller_figures, unbacked_figures
 from orchestrator.llm.tools import TOOL_SCHEMAS, ToolResult, run_tool
@@ -115,6 +116,7 @@ class _Turn:
     buffer: str = ""
     tool_results: list[ToolResult] = field(default_factory=list)
     calls: list[LLMCallRecord] = field(default_factory=list)
+    tools: list[ToolCall] = field(default_factory=list)  # every tool the model ran, with its arguments
 
     def backing(self) -> list[Figure]:
         return [figure for result in self.tool_results for figure in result.backing]
@@ -211,7 +213,7 @@ class LLMDialog:
             memory_after = {**shadow.memory, "failures": 0, "last_reply": text, "last_figures": figures}
             result = DialogTurn(
                 text=text, intent=shadow.intent, slots=slots, state=shadow.state,
-                memory=memory_after, figures=figures,
+                memory=memory_after, figures=figures, tool_calls=tuple(turn.tools),
             )
             return _with_history(result, memory, turn.user_text, text, self.options.history_turns,
                                  source="llm", calls=turn.calls)
@@ -221,7 +223,7 @@ class LLMDialog:
         text = " ".join([*turn.spoken, shadow.text])
         result = DialogTurn(
             text=text, intent=shadow.intent, slots=shadow.slots, state=shadow.state,
-            memory=shadow.memory, figures=shadow.figures,
+            memory=shadow.memory, figures=shadow.figures, tool_calls=(*turn.tools, *shadow.tool_calls),
         )
         return _with_history(result, memory, turn.user_text, text, self.options.history_turns, source="rules",
                              calls=turn.calls, notes=notes, flagged=flagged)
@@ -250,6 +252,7 @@ class LLMDialog:
             for call in calls:
                 result = run_tool(call.name, call.arguments)
                 turn.tool_results.append(result)
+                turn.tools.append(ToolCall(call.name, _arguments(call.arguments), ok=result.ok))
                 messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": result.content})
         raise LLMError(f"the LLM was still calling tools after {self.options.max_tool_rounds} rounds")
 
@@ -317,6 +320,17 @@ class LLMDialog:
         base = min(self.options.backoff_s * 2 ** (attempt - 1), self.options.max_backoff_s)
         # Jitter keeps many workers from retrying in step after one outage.
         return base * random.uniform(0.75, 1.25)
+
+
+def _arguments(text: str) -> dict[str, Any]:
+    """A tool call's arguments as the model sent them (redacted); unreadable ones kept as text."""
+    try:
+        args = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return {"_unparsed": redact(text[:500])}
+    if not isinstance(args, dict):
+        return {"_unparsed": redact(text[:500])}
+    return {k: redact(v) if isinstance(v, str) else v for k, v in args.items()}
 
 
 def _redact_message(message: dict[str, Any]) -> dict[str, Any]:

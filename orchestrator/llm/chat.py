@@ -19,6 +19,7 @@ __all__ = [
     "ChatClient",
     "LLMError",
     "ToolCallDelta",
+    "complete",
     "scrub",
 ]
 
@@ -91,4 +92,12 @@ def scrub(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[REDACTED_KEY]")
+    return text
+
+
+def complete(client: ChatClient, model: str, messages: list[dict[str, Any]]) -> str:
+    """One whole text answer without tools (the scenario judge and the simulated caller); raises ``LLMError``."""
+    text = "".join(chunk.text for chunk in client.stream(model=model, messages=messages, tools=[])).strip()
+    if not text:
+        raise LLMError("the LLM sent an empty reply")
     return text

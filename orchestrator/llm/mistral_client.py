@@ -68,14 +68,15 @@ class MistralChat:
     def stream(self, *, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Iterator[ChatChunk]:
         """Stream one completion; vendor errors become ``LLMError``."""
         try:
+            # A request without tools (the judge, the simulated caller) sends none rather than an empty list.
+            with_tools: dict[str, Any] = {"tools": tools, "tool_choice": "auto"} if tools else {}
             events = self._client.chat.stream(
                 model=model,
                 messages=messages,  # type: ignore[arg-type]
-                tools=tools,  # type: ignore[arg-type]
-                tool_choice="auto",
                 temperature=self._temperature,
                 max_tokens=self._max_tokens,
                 retries=None,
+                **with_tools,
             )
             with events:
                 for event in events:

@@ -54,11 +54,12 @@ class OpenAIChat:
         """Stream one completion; vendor errors become ``LLMError``."""
         try:
             # Plain dicts are the wire format; the SDK's TypedDict overloads cannot see that.
+            # A request without tools (the judge, the simulated caller) sends none rather than an empty list.
+            with_tools: dict[str, Any] = {"tools": tools, "tool_choice": "auto"} if tools else {}
             chunks = self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=model,
                 messages=messages,
-                tools=tools,
-                tool_choice="auto",
+                **with_tools,
                 temperature=self._temperature,
                 max_tokens=self._max_tokens,
                 stream=True,

@@ -196,6 +196,8 @@ _KEYWORD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                      r"pay (?:someone|somebody|my \w+ back))\b")),
     ("help", _rx(r"\b(?:help|what can you do|what else can you do|what do you do|options|menu|services)\b")),
     ("greeting", _rx(rf"^\W*{_GREET_WORD}\b")),
+    # "Never mind, I'll call back later. Goodbye.": a call that ends on a goodbye sentence.
+    ("goodbye", _rx(rf"(?:[.!?,]\s*)(?:{_CLOSER}\W+)*{_BYE}\W*$")),
 )
 
 

@@ -8,7 +8,11 @@ files. The format (all keys but ``name`` and ``voice`` optional)::
     voice: {engine: espeak, name: en-gb-scotland, rate: 190, pitch: 40}
     style: {fillers: 0.5, corrections: true, numbers: grand}
 
-Unknown keys are errors, so a typo never silently plays the default voice.
+The style is the one speaking-style model of the product: the robustness lab
+restyles a scenario's script with it, and a goal-driven simulated caller
+(``scenarios.goal.persona``) says its own lines through it, plus its
+``manner`` (how it opens, agrees, corrects and gives up). Unknown keys are
+errors, so a typo never silently plays the default voice.
 """
 
 from __future__ import annotations
@@ -17,10 +21,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchestrator.errors import InputError
-from orchestrator.scenarios.loader import SHIPPED_DIR
 
 __all__ = [
     "PERSONAS_DIR",
@@ -28,14 +31,20 @@ __all__ = [
     "PersonaError",
     "Style",
     "Voice",
+    "goal_persona",
     "load_persona",
     "resolve_personas",
     "shipped_personas",
 ]
 
-PERSONAS_DIR = SHIPPED_DIR / "personas"
+# scenarios/personas beside the shipped scenarios (not imported from scenarios.loader: the scenario
+# model validates a goal's persona through this module).
+PERSONAS_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "personas"
 _MAX_BYTES = 100_000
-NumberStyle = Literal["words", "grand", "k", "digits"]
+NumberStyle = Literal["words", "spelled", "grand", "k", "digits"]
+TermStyle = Literal["months", "years", "spelled"]
+RateStyle = Literal["digits", "spelled"]
+Manner = Literal["plain", "hesitant", "casual", "terse", "chatty"]
 
 
 class PersonaError(InputError):
@@ -77,11 +86,48 @@ class Voice(_Strict):
 
 
 class Style(_Strict):
-    """How the caller talks: hesitations, corrections mid-sentence, the way they say amounts."""
+    """How the caller talks: hesitations, corrections mid-sentence, the way they say amounts, terms and rates.
+
+    ``numbers``, ``terms`` and ``rates`` take one form, or a list to vary
+    between (one drawn per figure from the seed); unset terms and rates stay
+    as written.
+    """
 
     fillers: float = Field(default=0.0, ge=0.0, le=1.0)  # chance of "um"/"uh" at each clause
     corrections: bool = False  # "twenty thousand dollars, no, sorry, twenty five thousand dollars"
-    numbers: NumberStyle = "words"  # 30,000 as "thirty thousand", "thirty grand", "thirty K", "three oh thousand"
+    # 30,000 as "30,000 dollars", "thirty thousand dollars", "30 grand", "30 K", "three oh thousand"
+    numbers: NumberStyle | tuple[NumberStyle, ...] = "words"
+    terms: TermStyle | tuple[TermStyle, ...] | None = None  # 36 months as "36 months", "3 years", "three years"
+    rates: RateStyle | tuple[RateStyle, ...] | None = None  # 4.9 percent as "4.9 percent", "four point nine percent"
+    # A goal-driven caller's way around the figures (orchestrator.personas.manners): how it opens, says yes,
+    # corrects and gives up; a terse one answers with the bare number, a chatty one volunteers every value.
+    manner: Manner = "plain"
+
+    @field_validator("numbers", "terms", "rates")
+    @classmethod
+    def _some_form(cls, value: object) -> object:
+        if isinstance(value, tuple) and not value:
+            raise ValueError("give at least one form")
+        return value
+
+    @staticmethod
+    def _forms(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+        return () if value is None else (value,) if isinstance(value, str) else value
+
+    @property
+    def number_forms(self) -> tuple[str, ...]:
+        """The ways of saying an amount, one or more."""
+        return self._forms(self.numbers)
+
+    @property
+    def term_forms(self) -> tuple[str, ...]:
+        """The ways of saying a term (empty: as written)."""
+        return self._forms(self.terms)
+
+    @property
+    def rate_forms(self) -> tuple[str, ...]:
+        """The ways of saying a rate (empty: as written)."""
+        return self._forms(self.rates)
 
 
 class Persona(_Strict):
@@ -149,3 +195,11 @@ def resolve_personas(items: list[str], folder: Path = PERSONAS_DIR) -> list[Pers
             persona = shipped[item]
         chosen.setdefault(persona.name, persona)
     return list(chosen.values())
+
+
+def goal_persona(name: str, folder: Path = PERSONAS_DIR) -> Persona:
+    """The shipped persona a scenario's goal names; raises ``PersonaError`` listing the known ones."""
+    shipped = shipped_personas(folder)
+    if name not in shipped:
+        raise PersonaError(f"unknown persona {name!r}; use one of {', '.join(sorted(shipped)) or 'none shipped'}")
+    return shipped[name]

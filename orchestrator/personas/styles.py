@@ -1,10 +1,13 @@
 """Speaking styles: rewrite a scenario's script the way a persona would say it.
 
 The meaning never changes (the scenario's expectations still hold); only the
-words do: "25,000 dollars" becomes "25 grand", "25 K" or "two five thousand";
-a correction puts a wrong figure first ("20 grand, no, sorry, 25 grand");
-fillers put "um" and "uh" at clause starts. The same persona seed and script
-always give the same words.
+words do: "25,000 dollars" becomes "25 grand", "25 K", "twenty-five thousand
+dollars" or "two five thousand"; "60 months" becomes "5 years" or "five
+years"; "6.5 percent" becomes "six point five percent"; a correction puts a
+wrong figure first ("20 grand, no, sorry, 25 grand"); fillers put "um" and
+"uh" at clause starts. The same persona seed and script always give the same
+words. A goal-driven caller writes its lines plainly and says them through
+``say_in_style`` too, so both kinds of caller share one style.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import re
 import zlib
 from decimal import Decimal
 
+from orchestrator.nlu.spoken import int_to_words
 from orchestrator.personas.model import Style
 
-__all__ = ["FILLERS", "say_in_style", "speak_amount"]
+__all__ = ["FILLERS", "say_in_style", "speak_amount", "speak_rate", "speak_term"]
 
 FILLERS = ("um", "uh")
 _DIGIT_WORDS = ("oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -32,8 +36,10 @@ _CLAUSE_RE = re.compile(r"(?<=[,.;?!])\s+")
 
 
 def speak_amount(value: int, style: str) -> str:
-    """A whole-dollar amount as the style says it; amounts that are not whole thousands stay in dollars."""
+    """A whole-dollar amount as the style says it; slang needs whole thousands, else it stays in dollars."""
     thousands, rest = divmod(value, 1000)
+    if style == "spelled":
+        return f"{int_to_words(value)} dollars"
     if style == "words" or rest or not thousands:
         return f"{value:,} dollars"
     if style == "grand":
@@ -41,6 +47,30 @@ def speak_amount(value: int, style: str) -> str:
     if style == "k":
         return f"{thousands} K"
     return " ".join(_DIGIT_WORDS[int(d)] for d in str(thousands)) + " thousand"  # digits: "three oh thousand"
+
+
+def speak_term(months: int, style: str) -> str:
+    """A term as the style says it: "36 months", "3 years" or "three years" (years only when whole)."""
+    years, rest = divmod(months, 12)
+    in_years = style in ("years", "spelled") and years and not rest
+    count, unit = (years, "year") if in_years else (months, "month")
+    number = int_to_words(count) if style == "spelled" else str(count)
+    return f"{number} {unit}{'' if count == 1 else 's'}"
+
+
+def speak_rate(value: Decimal, style: str) -> str:
+    """A rate as the style says it: "4.9 percent" or "four point nine percent"."""
+    text = format(value.normalize(), "f") if value == value.normalize() else str(value)
+    if style != "spelled":
+        return f"{text} percent"
+    whole, _, frac = text.partition(".")
+    words = int_to_words(int(whole)) + (" point " + " ".join(int_to_words(int(d)) for d in frac) if frac else "")
+    return f"{words} percent"
+
+
+def _pick(forms: tuple[str, ...], rng: random.Random) -> str:
+    # One form draws nothing, so a one-form style says a script exactly as it did before forms could vary.
+    return forms[0] if len(forms) == 1 else rng.choice(forms)
 
 
 def _wrong_amount(value: int) -> int:
@@ -54,10 +84,11 @@ def _restyle_amounts(text: str, style: Style, rng: random.Random) -> tuple[str, 
     def replace(match: re.Match[str]) -> str:
         nonlocal corrected
         value = int((match.group("a") or match.group("b")).replace(",", ""))
-        said = speak_amount(value, style.numbers)
+        form = _pick(style.number_forms, rng)
+        said = speak_amount(value, form)
         if style.corrections and not corrected and value >= 1000:
             corrected = True
-            return f"{speak_amount(_wrong_amount(value), style.numbers)}, {rng.choice(_CUES)} {said}"
+            return f"{speak_amount(_wrong_amount(value), form)}, {rng.choice(_CUES)} {said}"
         return said
 
     return _AMOUNT_RE.sub(replace, text), corrected
@@ -72,6 +103,19 @@ def _correct_first(text: str, rng: random.Random) -> str:
     if m := _RATE_RE.search(text):
         wrong_rate = Decimal(m.group(1)) + 1
         return f"{text[: m.start()]}{wrong_rate}{m.group(2)}, {rng.choice(_CUES)} {m.group(0)}{text[m.end():]}"
+    return text
+
+
+def _restyle_terms_and_rates(text: str, style: Style, rng: random.Random) -> str:
+    if style.term_forms:
+        def term(match: re.Match[str]) -> str:
+            n = int(match.group(1))
+            months = n * 12 if match.group(2).strip().lower().startswith("year") else n
+            return speak_term(months, _pick(style.term_forms, rng))
+
+        text = _TERM_RE.sub(term, text)
+    if style.rate_forms:
+        text = _RATE_RE.sub(lambda m: speak_rate(Decimal(m.group(1)), _pick(style.rate_forms, rng)), text)
     return text
 
 
@@ -94,6 +138,7 @@ def say_in_style(text: str, style: Style, seed: int = 0) -> str:
     said, corrected = _restyle_amounts(text, style, rng)
     if style.corrections and not corrected:
         said = _correct_first(said, rng)
+    said = _restyle_terms_and_rates(said, style, rng)
     if style.fillers:
         said = _add_fillers(said, style.fillers, rng)
     return said

@@ -39,10 +39,22 @@ class CheckResult:
     name: str
     passed: bool
     detail: str = ""
+    # A check that could not run here (a judge with no LLM): never passed, yet it fails nothing.
+    not_run: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """It ran and did not hold."""
+        return not self.passed and not self.not_run
+
+    @property
+    def status(self) -> str:
+        """passed, failed or not_run."""
+        return "not_run" if self.not_run else "passed" if self.passed else "failed"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {"name": self.name, "passed": self.passed, "detail": self.detail}
+        return {"name": self.name, "passed": self.passed, "status": self.status, "detail": self.detail}
 
 
 def _ok(name: str, passed: bool, detail: str) -> CheckResult:

@@ -24,9 +24,12 @@ __all__ = [
     "SHIPPED_DIR",
     "LoadedScenario",
     "ScenarioError",
+    "YamlLoader",
     "find_scenarios",
     "load_scenario",
     "load_scenarios",
+    "read_text",
+    "read_yaml",
     "resolve_audio",
 ]
 
@@ -51,6 +54,10 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+
+
+# The safe loader scenario files are read with (a peer format's reader may extend it).
+YamlLoader = _Loader
 
 
 class ScenarioError(InputError):
@@ -124,8 +131,8 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{loc}: {message}" if loc else message
 
 
-def load_scenario(path: Path) -> LoadedScenario:
-    """Parse and validate one file; raises ``ScenarioError`` with ``file:line: what is wrong``."""
+def read_text(path: Path) -> str:
+    """A scenario (or a peer's test file) as text: at most ``MAX_BYTES`` of UTF-8; raises ``ScenarioError``."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -135,20 +142,35 @@ def load_scenario(path: Path) -> LoadedScenario:
     if len(raw) > MAX_BYTES:
         raise ScenarioError(f"{path}: larger than {MAX_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text") from None
+
+
+def read_yaml(path: Path, loader: type[yaml.SafeLoader] = _Loader) -> tuple[Any, yaml.Node | None]:
+    """The document at ``path`` and its node tree, read safely (size, UTF-8, repeated keys, alias bombs).
+
+    Raises ``ScenarioError`` with ``file:line: what is wrong``. ``loader``
+    may add constructors (a peer format's ``!include``); it must be safe.
+    """
+    text = read_text(path)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=loader)
         tree_problem = _tree_problem(root) if root is not None else None
         if tree_problem is not None:
             raise ScenarioError(f"{path}:{tree_problem[0]}: {tree_problem[1]}")
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         detail = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"{path}{where}: invalid YAML: {detail}") from None
+    return data, root
+
+
+def load_scenario(path: Path) -> LoadedScenario:
+    """Parse and validate one file; raises ``ScenarioError`` with ``file:line: what is wrong``."""
+    data, root = read_yaml(path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}:1: a scenario is a mapping with name, turns, ... (got {type(data).__name__})")
     try:

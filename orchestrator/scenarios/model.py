@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 __all__ = [
     "COMPLIANCE_CHECKS",
@@ -19,8 +19,12 @@ __all__ = [
     "Expect",
     "FigureExpectation",
     "Gates",
+    "Goal",
+    "GoalExpect",
     "Scenario",
     "ScenarioSettings",
+    "SpokenExpect",
+    "ToolCallExpect",
     "Turn",
 ]
 
@@ -30,6 +34,8 @@ COMPLIANCE_CHECKS = ("apr_disclosed", "no_card_numbers", "disclosure_first")
 ComplianceCheck = Literal["apr_disclosed", "no_card_numbers", "disclosure_first"]
 Stage = Literal["audio", "stt", "dialog", "tts", "tts_first_audio", "total", "voice_to_voice"]
 FigureName = Literal["payment", "final_payment", "apr", "total", "total_interest"]
+GoalSlot = Literal["principal", "rate", "term_months"]
+GOAL_OUTCOMES = ("reached", "gave_up", "handoff", "max_turns")
 
 
 class _Strict(BaseModel):
@@ -55,6 +61,25 @@ class FigureExpectation(_Strict):
         return data
 
 
+class ToolCallExpect(_Strict):
+    """A domain function the dialog must have called for the reply, and a subset of its arguments."""
+
+    name: str = Field(min_length=1, max_length=64)
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class SpokenExpect(_Strict):
+    """Whisper listens to the bot's own reply audio: each quoted figure must be heard as that figure."""
+
+    figures: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        # ``spoken: true`` (or false, to turn off the audio-mode default for one turn).
+        return {"figures": data} if isinstance(data, bool) else data
+
+
 class Expect(_Strict):
     """What must hold of one turn's result. Every key is optional."""
 
@@ -69,6 +94,11 @@ class Expect(_Strict):
     wer_max: float | None = Field(default=None, ge=0)
     cache: Literal["hit", "miss"] | None = None
     error: str | None = None  # the turn must fail with this error category ("silent_audio", "empty_text", ...)
+    spoken: SpokenExpect | None = None  # unset: on for figures in audio-mode runs on real speech backends
+    tool_calls: list[ToolCallExpect] = Field(default_factory=list)  # each matched as a subset
+    no_tool_calls: bool | list[str] = False  # true: none at all; a list: none of these names
+    figures_consistent: bool = False  # every stated figure equals the domain's for the confirmed slots
+    judge: str | None = Field(default=None, min_length=1, max_length=4000)  # a rubric for the configured LLM
 
     _split = field_validator("contains", "not_contains", "regex", mode="before")(_as_list)
 
@@ -133,6 +163,57 @@ def _all_checks() -> list[ComplianceCheck]:
     return ["apr_disclosed", "no_card_numbers", "disclosure_first"]
 
 
+class GoalExpect(_Strict):
+    """What must hold when a goal-driven call ends."""
+
+    outcome: Literal["reached", "gave_up", "handoff", "max_turns"] = "reached"
+    figures: bool = True  # when reached: the quote equals the domain's figures for the caller's values
+    max_turns: int | None = Field(default=None, ge=1, le=100)  # caller turns the goal may take
+    judge: str | None = Field(default=None, min_length=1, max_length=4000)  # a rubric on the whole call
+
+
+class Goal(_Strict):
+    """A simulated caller that wants a quote and answers whatever the bot asks until it has it (or gives up)."""
+
+    intent: Literal["loan_quote", "mortgage"] = "loan_quote"
+    principal: Decimal = Field(gt=0)
+    rate: Decimal = Field(ge=0)  # annual percent
+    term_months: int = Field(ge=1, le=1200)
+    persona: str = "joe"  # a persona of scenarios/personas: its style and manner say the caller's lines
+    # The order the caller offers its values in, one a turn, whatever it is asked (unset: it answers the question).
+    order: list[GoalSlot] | None = Field(default=None, min_length=1, max_length=3)
+    slips: dict[GoalSlot, Decimal] = Field(default_factory=dict)  # said first by mistake, then corrected
+    fallback: dict[GoalSlot, Decimal] = Field(default_factory=dict)  # settled for when the bot refuses a value
+    max_turns: int = Field(default=12, ge=1, le=50)
+    expect: GoalExpect = Field(default_factory=GoalExpect)
+
+    @field_validator("persona")
+    @classmethod
+    def _known_persona(cls, name: str) -> str:
+        from orchestrator.personas.model import PersonaError, goal_persona  # personas read scenarios' folder
+
+        try:
+            goal_persona(name)
+        except PersonaError as exc:
+            raise ValueError(exc.message) from None
+        return name
+
+    @field_validator("order")
+    @classmethod
+    def _unique(cls, order: list[str] | None) -> list[str] | None:
+        if order is not None and len(set(order)) != len(order):
+            raise ValueError("order names a slot twice")
+        return order
+
+    def wanted(self) -> dict[str, Decimal]:
+        """The caller's values by goal slot name."""
+        return {"principal": self.principal, "rate": self.rate, "term_months": Decimal(self.term_months)}
+
+    def fallback_for(self, slot: str) -> Decimal | None:
+        """The value the caller settles for when ``slot`` is refused, if any."""
+        return {str(k): v for k, v in self.fallback.items()}.get(slot)
+
+
 class Scenario(_Strict):
     """A named conversation with expectations on every turn."""
 
@@ -145,7 +226,16 @@ class Scenario(_Strict):
     # Unset: the run's default (all of them unless ``run-scenario --compliance`` says otherwise).
     compliance: list[ComplianceCheck] = Field(default_factory=lambda: _all_checks())
     gates: Gates = Field(default_factory=Gates)
-    turns: list[Turn] = Field(min_length=1, max_length=200)
+    goal: Goal | None = None  # played after the scripted turns (if any) by a simulated caller
+    turns: list[Turn] = Field(default_factory=list, max_length=200, validate_default=True)
+
+    @field_validator("turns")
+    @classmethod
+    def _turns_or_goal(cls, turns: list[Turn], info: ValidationInfo) -> list[Turn]:
+        # A goal that failed its own validation is missing from ``info.data``: that error says enough.
+        if not turns and "goal" in info.data and info.data["goal"] is None:
+            raise ValueError("List should have at least 1 item (or give the scenario a goal)")
+        return turns
 
     def compliance_rules(self, default: frozenset[str] | None = None) -> frozenset[str]:
         """The scenario-wide rules: its own list when given, else ``default`` (else all of them)."""

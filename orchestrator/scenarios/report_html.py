@@ -10,6 +10,7 @@ from jinja2 import Environment, select_autoescape
 from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.pipeline import TurnResult
 from orchestrator.scenarios.runner import ScenarioRun
+from orchestrator.scenarios.suite import pass_rates
 
 __all__ = ["html_report", "write_html"]
 
@@ -21,7 +22,8 @@ _TEMPLATE = """<!doctype html>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 h1{font-size:1.4em} h2{font-size:1.1em;margin-top:2em}
-.pass{color:#2b8a3e}.fail{color:#c92a2a}
+.pass{color:#2b8a3e}.fail{color:#c92a2a}.notrun{color:#868e96}
+.flaky{background:#fff3bf;color:#e67700;padding:0 .4em;border-radius:3px;font-size:.9em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}
 td,th{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
 .timeline{position:relative;height:16px;background:#f3f3f3;min-width:300px}
@@ -38,9 +40,13 @@ ul.checks{margin:0;padding-left:1.2em}
 <span style="background:#000;width:2px"></span>first audio</p>
 {% for run in runs %}
 <h2 class="{{ 'pass' if run.passed else 'fail' }}">{{ 'PASS' if run.passed else 'FAIL' }} {{ run.name }}
-{% if run.repeat %}(repeat {{ run.repeat + 1 }}){% endif %}</h2>
+{% if run.repeat %}(repeat {{ run.repeat + 1 }}){% endif %}
+{% if 0 < rates[run.name] < 1 %}<span class="flaky">FLAKY: passed {{ '%.0f'|format(100 * rates[run.name]) }}% of
+its runs</span>{% endif %}</h2>
 <p>{{ run.path }} · session {{ run.session_id }} · {{ '%.0f'|format(run.wall_ms) }} ms
 {%- if run.audio_mode %} · audio mode{% endif %}</p>
+{% if run.goal %}<p>goal: persona {{ run.goal.persona }}, seed {{ run.goal.seed }}, {{ run.goal.outcome }} after
+{{ run.goal.caller_turns }} caller turns ({{ run.goal.detail }})</p>{% endif %}
 <table><tr><th>#</th><th>caller</th><th>bot</th><th>timeline</th><th>checks</th></tr>
 {% for t in run.turns %}{% set r = t.result %}
 <tr><td>{{ t.index + 1 }}</td>
@@ -52,15 +58,18 @@ ul.checks{margin:0;padding-left:1.2em}
  title="{{ bar.name }} {{ bar.ms }} ms"></div>{% endfor %}
 {% if tl.first_audio is not none %}<div class="marker" style="left:{{ tl.first_audio }}%"></div>{% endif %}
 </div><small>{{ tl.legend }}</small>{% endif %}</td>
-<td><ul class="checks">{% for c in t.checks %}
-<li class="{{ 'pass' if c.passed else 'fail' }}">{{ '✓' if c.passed else '✗' }}
-{{ c.name }}{% if not c.passed %}: {{ c.detail }}{% endif %}</li>{% endfor %}</ul></td></tr>
+<td><ul class="checks">{% for c in t.checks %}{{ check(c) }}{% endfor %}</ul></td></tr>
 {% endfor %}</table>
-{% for c in run.checks if not c.passed %}<p class="fail">✗ {{ c.name }}: {{ c.detail }}</p>{% endfor %}
+{% if run.checks %}<ul class="checks">{% for c in run.checks %}{{ check(c) }}{% endfor %}</ul>{% endif %}
 {% endfor %}
 </body></html>
 """
 
+_MACROS = """{% macro check(c) -%}
+<li class="{{ {'passed': 'pass', 'failed': 'fail', 'not_run': 'notrun'}[c.status] }}">
+{{ '&#8211;'|safe if c.not_run else '✓' if c.passed else '✗' }} {{ c.name }}
+{%- if c.not_run or not c.passed or 'judge' in c.name %}: {{ c.detail }}{% endif %}</li>
+{%- endmacro %}"""
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 
 
@@ -85,9 +94,10 @@ def timeline(result: TurnResult) -> dict[str, Any]:
 
 def html_report(runs: list[ScenarioRun], gate_failures: list[str]) -> str:
     """The report as one HTML string (all text escaped, no external assets)."""
-    template = _ENV.from_string(_TEMPLATE)
+    template = _ENV.from_string(_MACROS + _TEMPLATE)
     return template.render(
-        runs=runs, gate_failures=gate_failures, stages=_STAGES, passed=sum(r.passed for r in runs), timeline=timeline
+        runs=runs, gate_failures=gate_failures, stages=_STAGES, passed=sum(r.passed for r in runs), timeline=timeline,
+        rates=pass_rates(runs),
     )
 
 

@@ -34,6 +34,8 @@ from orchestrator.scenarios.checks import (
     has_disclosure,
     is_quote,
 )
+from orchestrator.scenarios.evaluation import Evaluation
+from orchestrator.scenarios.goals import TurnPlan
 from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
 from orchestrator.scenarios.model import Turn
 from orchestrator.scenarios.record import slug
@@ -60,8 +62,8 @@ class TurnRun:
 
     @property
     def passed(self) -> bool:
-        """Every check held."""
-        return all(c.passed for c in self.checks)
+        """No check failed (a check that could not run fails nothing)."""
+        return not any(c.failed for c in self.checks)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (without audio)."""
@@ -98,18 +100,19 @@ class ScenarioRun:
     checks: list[CheckResult] = field(default_factory=list)  # scenario-level (the session's log)
     wall_ms: float = 0.0
     setup_error: str | None = None
+    goal: dict[str, Any] | None = None  # a goal-driven caller's persona, seed, outcome and lines
 
     @property
     def passed(self) -> bool:
         """No setup error, every turn and every scenario-level check passed."""
-        return self.setup_error is None and all(t.passed for t in self.turns) and all(c.passed for c in self.checks)
+        return self.setup_error is None and all(t.passed for t in self.turns) and not any(c.failed for c in self.checks)
 
     def failures(self) -> list[str]:
         """Human-readable failed checks, ``turn N: check: detail``."""
         out = [f"setup: {self.setup_error}"] if self.setup_error else []
         for t in self.turns:
-            out += [f"turn {t.index + 1}: {c.name}: {c.detail}" for c in t.checks if not c.passed]
-        out += [f"scenario: {c.name}: {c.detail}" for c in self.checks if not c.passed]
+            out += [f"turn {t.index + 1}: {c.name}: {c.detail}" for c in t.checks if c.failed]
+        out += [f"scenario: {c.name}: {c.detail}" for c in self.checks if c.failed]
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -126,6 +129,7 @@ class ScenarioRun:
             "failures": self.failures(),
             "turns": [t.as_dict() for t in self.turns],
             "checks": [c.as_dict() for c in self.checks],
+            "goal": self.goal,
         }
 
 
@@ -226,9 +230,13 @@ async def run_scenario(
     on_turn: TurnCallback | None = None,
     session_id: str | None = None,
     default_compliance: frozenset[str] | None = None,
+    evaluation: Evaluation | None = None,
     speaker: Speaker | None = None,
 ) -> ScenarioRun:
     """Play every turn in a fresh session and check it; never raises for a failed turn.
+
+    A scenario's ``goal`` plays after its scripted turns, one caller line at a
+    time (``evaluation`` gives the seed, the caller and the judge).
 
     ``on_turn`` is awaited after each turn with its result and checks.
     ``speaker`` voices the spoken turns instead of the pipeline's TTS (a
@@ -251,7 +259,9 @@ async def run_scenario(
         if getattr(pipeline.dialog, "adapter", None) is None:
             await pipeline.set_adapter(sid, wanted_adapter)
     started = time.perf_counter()
-    for index, turn in enumerate(scenario.turns):
+    evaluation = evaluation or Evaluation()
+    plan = TurnPlan(scenario, pipeline, seed=evaluation.seed_for(repeat), make_caller=evaluation.make_caller)
+    async for index, turn in plan.turns(run):
         turn_start = time.perf_counter()
         kind = "audio" if turn.audio is not None else "say" if turn.say is not None or audio_mode else "text"
         user = turn.user or turn.say or turn.reference or turn.audio or ""
@@ -288,6 +298,9 @@ async def run_scenario(
                 what = "quoted before the disclosure" if is_quote(result) else "the first reply has no disclosure"
                 checks.append(CheckResult("compliance disclosure_first", ok, "" if ok else what))
             answered, disclosed = True, disclosed or said
+            checks += await evaluation.turn_checks(
+                expect, result, user=user, earlier=run.turns, pipeline=pipeline, audio_mode=audio_mode
+            )
         outcome = TurnRun(
             index, kind, user, result, error, category, checks, (time.perf_counter() - turn_start) * 1e3,
             input_wav=given.wav if given is not None else None,
@@ -295,9 +308,13 @@ async def run_scenario(
         run.turns.append(outcome)
         if on_turn is not None:
             await on_turn(outcome)
-    turn_rules = [scenario_rules if t.compliance is None else set(t.compliance) for t in scenario.turns]
+    turn_rules = [scenario_rules if t.compliance is None else set(t.compliance) for t in plan.played]
     if any("no_card_numbers" in r for r in turn_rules):
         run.checks.append(_check_log(pipeline, sid))
+    run.checks += plan.outcome_checks(run)
+    if scenario.goal is not None and scenario.goal.expect.judge is not None:
+        run.checks.append(await evaluation.call_judge(scenario.goal.expect.judge, run.turns))
+    run.goal = plan.summary()
     run.wall_ms = (time.perf_counter() - started) * 1e3
     return run
 

@@ -10,11 +10,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.scenarios.checks import CheckResult
+from orchestrator.scenarios.evaluation import Evaluation
 from orchestrator.scenarios.gates import latency_percentiles
 from orchestrator.scenarios.loader import LoadedScenario, ScenarioError
 from orchestrator.scenarios.runner import Pipelines, ScenarioRun, run_scenario
 
-__all__ = ["SuiteResult", "parse_shard", "run_suite", "select_shard"]
+__all__ = ["SuiteResult", "parse_shard", "pass_rates", "run_suite", "select_shard", "verdicts"]
+
+
+def pass_rates(runs: list[ScenarioRun]) -> dict[str, float]:
+    """Each scenario's share of passing runs; strictly between 0 and 1 means flaky."""
+    grouped: dict[str, list[bool]] = defaultdict(list)
+    for run in runs:
+        grouped[run.name].append(run.passed)
+    return {name: sum(results) / len(results) for name, results in grouped.items()}
+
+
+def verdicts(run: ScenarioRun) -> list[tuple[str, CheckResult]]:
+    """Where and what each judge said (or that it did not run), and any other check that did not run."""
+    found: list[tuple[str, CheckResult]] = []
+    for turn in run.turns:
+        found += [(f"turn {turn.index + 1}", c) for c in turn.checks if "judge" in c.name or c.not_run]
+    found += [("scenario", c) for c in run.checks if "judge" in c.name or c.not_run]
+    return found
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -56,10 +75,13 @@ class SuiteResult:
 
     def summary(self, gate_failures: list[str]) -> dict[str, Any]:
         """The JSON report (also the baseline format)."""
+        rates = pass_rates(self.runs)
         scenarios = {
             name: {
                 "path": runs[0].path,
                 "passed": all(r.passed for r in runs),
+                "pass_rate": round(rates[name], 4),
+                "flaky": 0 < rates[name] < 1,
                 "latency": latency_percentiles(runs),
                 "runs": [r.as_dict() for r in runs],
             }
@@ -70,6 +92,7 @@ class SuiteResult:
             "passed": failed == 0 and not gate_failures,
             "scenarios_total": len(scenarios),
             "scenarios_failed": failed,
+            "scenarios_flaky": sorted(name for name, s in scenarios.items() if s["flaky"]),
             "runs": len(self.runs),
             "turns": self.turns,
             "load_s": round(self.load_s, 3),
@@ -89,6 +112,7 @@ async def run_suite(
     audio_mode: bool = False,
     on_run: Callable[[ScenarioRun], None] | None = None,
     default_compliance: frozenset[str] | None = None,
+    evaluation: Evaluation | None = None,
 ) -> SuiteResult:
     """Run every scenario ``repeat`` times, at most ``workers`` at once, each in a fresh session.
 
@@ -114,7 +138,8 @@ async def run_suite(
                 run = ScenarioRun(loaded.name, str(loaded.path), "-", index, audio_mode, setup_error=message)
             else:
                 run = await run_scenario(
-                    loaded, pipeline, audio_mode=audio_mode, repeat=index, default_compliance=default_compliance
+                    loaded, pipeline, audio_mode=audio_mode, repeat=index, default_compliance=default_compliance,
+                    evaluation=evaluation,
                 )
             if on_run is not None:
                 on_run(run)

@@ -42,6 +42,7 @@ class PiperTTS:
         # Piper's default generator noise (0.667) sometimes slurs figures badly
         # enough that "$489.15" comes back as "$408.99"; half of it keeps the voice
         # natural and the numbers clear, and makes the audio near-deterministic.
+        self.noise_scale, self.noise_w_scale = noise_scale, noise_w_scale
         self._config = SynthesisConfig(noise_scale=noise_scale, noise_w_scale=noise_w_scale)
 
     def synthesize(self, text: str) -> np.ndarray:
@@ -57,4 +58,4 @@ class PiperTTS:
 
 @TTS_BACKENDS.register("piper")
 def _create(settings: Settings) -> PiperTTS:
-    return PiperTTS()
+    return PiperTTS(noise_scale=settings.piper_noise_scale, noise_w_scale=settings.piper_noise_w)

@@ -100,6 +100,7 @@ def announce(ctx: TurnContext, reply: Reply) -> None:
         figures=dict(turn.figures),
         source=turn.source,
         flagged_figures=list(turn.flagged_figures),
+        tool_calls=[call.as_dict() for call in turn.tool_calls],
         adapter=reply.adapter,
     ))
     ctx.answer = turn

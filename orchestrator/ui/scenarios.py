@@ -85,9 +85,10 @@ class ScenarioLibrary:
 
 
 def checks_step(turn: TurnRun) -> StepView:
-    """The expectations of one turn as a step: each marked pass or fail."""
+    """The expectations of one turn as a step: each marked pass, fail or not run."""
     passed = sum(c.passed for c in turn.checks)
-    lines = [f"{'✅' if c.passed else '❌'} {c.name}" + ("" if c.passed else f": {c.detail}") for c in turn.checks]
+    marks = {"passed": "✅", "failed": "❌", "not_run": "⏭️"}
+    lines = [f"{marks[c.status]} {c.name}" + ("" if c.passed else f": {c.detail}") for c in turn.checks]
     return StepView(
         name=f"Checks - {passed} of {len(turn.checks)} passed",
         type="tool",

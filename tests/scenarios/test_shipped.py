@@ -7,12 +7,10 @@ run on the real Whisper and Piper and are marked ``models``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from orchestrator.config import Settings
 from orchestrator.scenarios import LoadedScenario, Pipelines, find_scenarios, load_scenario, run_scenario
 from tests.conftest import REPO_ROOT
 
@@ -23,17 +21,6 @@ def _param(path: Path) -> object:
     loaded = load_scenario(path)
     marks = [pytest.mark.models] if loaded.scenario.needs_audio else []
     return pytest.param(loaded, id=str(path.relative_to(REPO_ROOT / "scenarios")), marks=marks)
-
-
-@pytest.fixture(scope="module")
-def pipelines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipelines]:
-    home = tmp_path_factory.mktemp("scenario-home")
-    # Text scenarios: fake speech; audio scenarios name their real backends in their settings.
-    base = Settings(home=home, stt="fake", tts="fake", llm="rules", intent_classifier="minilm")
-    base.ensure_dirs()
-    built = Pipelines(base)
-    yield built
-    built.close()
 
 
 def test_at_least_25_scenarios_ship_and_cover_the_areas():

@@ -50,7 +50,13 @@ def pipelines(fake_settings: Settings) -> Iterator[Callable[..., Pipeline]]:
 
 @pytest.fixture(name="server")
 def llm_server() -> Iterator[FakeLLMServer]:
-    """The scripted LLM server on loopback (``tests/llm_server.py``)."""
+    """The scripted LLM server on loopback (``tests/llm_server.py``); ``server`` or ``llm_server`` in a test."""
     srv = FakeLLMServer().start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(name="llm_server")
+def named_llm_server(server: FakeLLMServer) -> FakeLLMServer:
+    """The same server under its own name (the goal, judge and tool-call tests ask for ``llm_server``)."""
+    return server

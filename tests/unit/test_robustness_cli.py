@@ -120,6 +120,9 @@ def test_a_cell_worse_than_the_baseline_is_a_regression(lab):
     code, out = _run(lab, "--json")
     baseline = json.loads(out)
     baseline["matrix"]["gb"]["phone"]["wer"] = 0.1
+    for cells in baseline["matrix"].values():  # the check is on WER: no latency, which varies with the load
+        for cell in cells.values():
+            cell.pop("voice_to_voice_ms", None)
     path = lab["out"] / "base.json"
     path.write_text(json.dumps(baseline), encoding="utf-8")
     code, out = _run(lab, "--json", "--baseline", str(path))

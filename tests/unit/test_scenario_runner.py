@@ -265,6 +265,8 @@ class _Run:
     wall_ms: float
     passed: bool
     turns: list[Any]
+    checks: tuple[Any, ...] = ()
+    goal: dict[str, Any] | None = None
 
     def failures(self) -> list[str]:
         return [] if self.passed else ["turn 1: contains 'bell\x07': reply had \x00 nul and \x1b[31m colour"]
