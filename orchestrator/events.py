@@ -19,6 +19,15 @@ A turn emits, in order::
     cache_lookup            (semantic cache on: hit, or why not; a hit's dialog_reply has backend "cache")
     turn_ended
     error                   (instead of the remaining stages, then turn_ended)
+
+A hands-free stream (``orchestrator.realtime``) adds, around its turns::
+
+    speculation             (speech-to-text run during a pause: used at the endpoint, or dropped)
+    speech_ended            (the caller's voice stopped and stayed stopped)
+    endpoint                (the turn was ended: how long after the speech, and why then)
+    segment_noise           (a stretch of sound that became no turn, and why)
+    backchannel             (a short "uh-huh" over the reply: playback paused, then carried on)
+    interrupted             (the caller barged in: how much of the reply was heard)
 """
 
 from __future__ import annotations
@@ -31,12 +40,18 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
     "AudioReceived",
+    "Backchannel",
     "CacheLookup",
     "DialogReply",
+    "Endpoint",
     "ErrorEvent",
     "Event",
     "EventBase",
+    "Interrupted",
     "LLMCall",
+    "NoiseSegment",
+    "Speculation",
+    "SpeechEnded",
     "Stage",
     "TTSAudio",
     "TTSChunk",
@@ -202,6 +217,72 @@ class TurnEnded(EventBase):
     voice_to_voice_ms: float | None = None
 
 
+class SpeechEnded(EventBase):
+    """Hands-free: the caller's voice stopped (the end of speech the endpoint delay counts from)."""
+
+    type: Literal["speech_ended"] = "speech_ended"
+    at_ms: float  # stream time of the end of speech (ms of audio since the microphone opened)
+    speech_ms: float  # from the utterance's first voice to its end, pauses included
+    pauses: int = Field(default=0, ge=0)  # pauses inside the utterance that did not end it
+
+
+class Endpoint(EventBase):
+    """Hands-free: the caller's turn was ended, ``delay_ms`` of audio after the end of speech.
+
+    ``verdict``: complete (the stop delay ran out on a finished-sounding utterance),
+    incomplete:<cue> (mid-thought, e.g. a trailing "and": the longer wait ran out),
+    mic_off (the microphone was switched off) or max_length.
+    """
+
+    type: Literal["endpoint"] = "endpoint"
+    delay_ms: float
+    stop_ms: float  # the wait in force: VOICEBOT_ENDPOINT_STOP_MS, or VOICEBOT_ENDPOINT_HOLD_MS when mid-thought
+    verdict: str
+    speculative: bool  # the transcript was ready from the speculation during the pause
+
+
+class Speculation(EventBase):
+    """Hands-free: speech-to-text run during the caller's pause, then used at the endpoint or dropped."""
+
+    type: Literal["speculation"] = "speculation"
+    used: bool
+    reason: Literal["used", "speech_resumed", "superseded"]
+    stt_ms: float | None = None  # None: dropped before it finished
+    audio_ms: float  # length of the audio it transcribed
+
+
+class NoiseSegment(EventBase):
+    """Hands-free: a stretch of sound that became no turn; never dropped without saying why.
+
+    ``reason``: too_short (under the shortest utterance), no_words (speech-to-text heard nothing)
+    or low_confidence.
+    """
+
+    type: Literal["segment_noise"] = "segment_noise"
+    duration_ms: float
+    reason: str
+    text: str = ""
+
+
+class Backchannel(EventBase):
+    """A short "uh-huh" or "okay" over the reply: playback paused for it, then carried on."""
+
+    type: Literal["backchannel"] = "backchannel"
+    text: str
+    duration_ms: float
+    paused_ms: float  # playback stop sent to playback resumed
+
+
+class Interrupted(EventBase):
+    """The caller barged in: the reply's playback was stopped and the rest of it dropped."""
+
+    type: Literal["interrupted"] = "interrupted"
+    heard_ms: float  # how much of the reply's audio had played
+    heard_text: str  # the words of the reply the caller had heard
+    reply_ms: float  # the reply audio made before the cut
+    stop_ms: float  # barge-in speech onset to the playback stop being sent
+
+
 Event = Annotated[
     TurnStarted
     | AudioReceived
@@ -212,7 +293,13 @@ Event = Annotated[
     | TTSAudio
     | CacheLookup
     | ErrorEvent
-    | TurnEnded,
+    | TurnEnded
+    | SpeechEnded
+    | Endpoint
+    | Speculation
+    | NoiseSegment
+    | Backchannel
+    | Interrupted,
     Field(discriminator="type"),
 ]
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from orchestrator.events import (
     AudioReceived,
+    Backchannel,
     CacheLookup,
     DialogReply,
+    Endpoint,
     ErrorEvent,
     Event,
+    Interrupted,
     LLMCall,
+    NoiseSegment,
+    Speculation,
+    SpeechEnded,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -52,7 +58,25 @@ def _what(event: Event) -> str:
         return f"{event.category}: {event.message}{' (recovered)' if event.recovered else ''}"
     if isinstance(event, TurnEnded):
         return f"turn {'ended' if event.ok else 'FAILED'} in {event.total_ms} ms"
-    return event.type
+    return _hands_free(event) or event.type
+
+
+def _hands_free(event: Event) -> str | None:
+    if isinstance(event, SpeechEnded):
+        return f"speech ended at {event.at_ms} ms after {event.speech_ms} ms ({event.pauses} pauses)"
+    if isinstance(event, Endpoint):
+        how = "speculative transcript" if event.speculative else "transcribed at the endpoint"
+        return f"endpoint {event.delay_ms} ms after speech ({event.verdict}, stop {event.stop_ms} ms, {how})"
+    if isinstance(event, Speculation):
+        return f"speculation {event.reason} ({event.audio_ms} ms of audio, stt {event.stt_ms or '-'} ms)"
+    if isinstance(event, NoiseSegment):
+        return f"{event.duration_ms} ms of sound became no turn: {event.reason}"
+    if isinstance(event, Backchannel):
+        return f"backchannel {_clip(event.text)!r}: the reply paused {event.paused_ms} ms and carried on"
+    if isinstance(event, Interrupted):
+        return (f"barge-in: reply stopped {event.stop_ms} ms after the caller's onset, "
+                f"{event.heard_ms} of {event.reply_ms} ms heard: {_clip(event.heard_text)!r}")
+    return None
 
 
 def event_line(event: Event, with_session: bool = True) -> str:
