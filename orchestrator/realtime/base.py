@@ -23,6 +23,7 @@ class EngineConfig:
     barge_in_min_ms: float = 160.0  # speech over the reply that stops its playback
     backchannel_max_ms: float = 800.0  # longest speech that may still be an "uh-huh"
     speculate_ms: float = 64.0  # silence after which speech-to-text starts on the audio so far
+    join_ms: float = 1500.0  # a barge-in this soon after an endpoint, on an answer still being made, joins it
     min_speech_ms: float = 120.0  # less voice than this is noise, not a turn
     max_utterance_ms: float = 60_000.0
     on_threshold: float = 0.5  # voice probability that starts speech ...

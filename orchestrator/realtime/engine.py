@@ -101,6 +101,7 @@ class _Spec:
     segment: _Segment
     covers: int
     task: asyncio.Task[tuple[Transcription, float]]
+    during_pause: bool = True  # started while waiting out the pause (not once the turn had ended)
 
 
 class RealtimeEngine:
@@ -131,6 +132,7 @@ class RealtimeEngine:
         self._arrived = (0, clock())  # (tape end, clock) of the latest chunk
         self._seg: _Segment | None = None
         self._last: _Segment | None = None  # the segment the running turn answers
+        self._last_endpoint_at = 0.0  # clock time of its endpoint
         self._turn: TurnHandle | None = None
         self._spec: _Spec | None = None
         self._stt_lock = asyncio.Lock()
@@ -215,23 +217,26 @@ class RealtimeEngine:
             return
         if seg is None:
             keep = end - WINDOW
-            if self._may_join():
-                assert self._last is not None
+            if self._last is not None and self._turn_running() and self._within_join(self._clock()):
                 keep = min(keep, self._last.start)
             self._tape.forget_before(keep - _samples(cfg.preroll_ms))
             return
         seg.in_voice = False
         seg.silence += WINDOW
         if not seg.spec_asked and _ms(seg.silence) >= cfg.speculate_ms and self._worth_words(seg):
-            seg.spec_asked = True
             self._speculate(seg)
         if _ms(seg.silence) >= cfg.stop_ms:
             await self._pause(seg)
 
+    def _turn_running(self) -> bool:
+        return self._turn is not None and not self._turn.done()
+
+    def _within_join(self, at: float) -> bool:
+        return at - self._last_endpoint_at <= self.config.join_ms / 1000.0
+
     def _may_join(self) -> bool:
         """Would speech now join the last utterance? (Its turn runs, and the bot has said nothing yet.)"""
-        turn = self._turn
-        return turn is not None and not turn.done() and self._last is not None and self._player.sent_ms() == 0
+        return self._turn_running() and self._last is not None and self._player.sent_ms() == 0
 
     async def _open(self, end: int) -> _Segment:
         start = end - WINDOW
@@ -264,12 +269,14 @@ class RealtimeEngine:
         cfg = self.config
         return self._tape.slice(seg.start - _samples(cfg.preroll_ms), until + _samples(cfg.pad_ms))
 
-    def _speculate(self, seg: _Segment) -> None:
+    def _speculate(self, seg: _Segment, *, during_pause: bool = True) -> _Spec:
         covers = seg.last_voice
         audio = self._audio(seg, covers)
         if self._spec is not None and self._spec.segment is seg and not self._spec.task.done():
             self._talk.emit(Speculation, used=False, reason="superseded", audio_ms=_ms(self._spec.covers - seg.start))
-        self._spec = _Spec(seg, covers, asyncio.create_task(self._transcribe(audio)))
+        seg.spec_asked = True
+        self._spec = _Spec(seg, covers, asyncio.create_task(self._transcribe(audio)), during_pause)
+        return self._spec
 
     async def _transcribe(self, audio: np.ndarray) -> tuple[Transcription, float]:
         async with self._stt_lock:  # one model: runs queue rather than fight for the cores
@@ -278,13 +285,12 @@ class RealtimeEngine:
             return result, round((time.perf_counter() - start) * 1000.0, 1)
 
     async def _transcript(self, seg: _Segment) -> tuple[Transcription, float, bool]:
-        """The transcript of the whole segment: the speculation's if it covers it, else a fresh run."""
+        """The whole segment's transcript, its STT ms, and whether the speculation during the pause made it."""
         spec = self._spec
-        if spec is not None and spec.segment is seg and spec.covers >= seg.last_voice:
-            result, ms = await spec.task
-            return result, ms, True
-        result, ms = await self._transcribe(self._audio(seg, seg.last_voice))
-        return result, ms, False
+        if spec is None or spec.segment is not seg or spec.covers < seg.last_voice:
+            spec = self._speculate(seg, during_pause=False)
+        result, ms = await spec.task
+        return result, ms, spec.during_pause
 
     # -- decisions ------------------------------------------------------------------
 
@@ -299,12 +305,13 @@ class RealtimeEngine:
             if not self._worth_words(seg):
                 self._noise(seg, "too_short")
                 return
-            result, _ms_stt, _spec = await self._transcript(seg)
             if seg.barge and not seg.confirmed:
+                result, _stt_ms, _spec = await self._transcript(seg)
                 if _ms(seg.voiced) <= cfg.backchannel_max_ms and is_backchannel(result.text):
                     await self._backchannel(seg, result.text)
                     return
                 await self._confirm_barge(seg)
+            result, _stt_ms, _spec = await self._transcript(seg)  # the same run, unless the barge-in joined
             if not result.text.strip():
                 self._noise(seg, "no_words")
                 return
@@ -353,7 +360,7 @@ class RealtimeEngine:
             barge_in=seg.barge, endpoint_at=self._clock(), end_at=self._at(seg.last_voice),
         )
         self._close(seg)
-        self._last = seg
+        self._last, self._last_endpoint_at = seg, utterance.endpoint_at
         self._player.start_reply()  # a fresh track: what this turn says is all the far end will play
         self._turn = await self._talk.start_turn(utterance)
 
@@ -374,11 +381,27 @@ class RealtimeEngine:
             seg.heard = await self._player.stop()
             seg.stopped_at = self._clock()
         heard = seg.heard or Heard(0.0, "", 0.0)
-        if self._turn is not None and not self._turn.done():
+        # Cut in moments after the endpoint, while the answer is still being made: the caller
+        # had not finished. The cut turn is called off and these words join its utterance.
+        join = self._last is not None and self._turn_running() and self._within_join(seg.onset_at)
+        if self._turn_running():
+            assert self._turn is not None
             self._turn.cancel()
         self._talk.emit(Interrupted, heard_ms=heard.ms, heard_text=heard.text, reply_ms=heard.reply_ms,
                         stop_ms=round((seg.stopped_at - seg.onset_at) * 1000.0, 1))
         await self._talk.cut_turn(heard)
+        if join and self._last is not None:
+            self._join(seg, self._last)
+
+    def _join(self, seg: _Segment, last: _Segment) -> None:
+        """Make ``seg`` the continuation of ``last`` (its speculation no longer covers it)."""
+        if self._spec is not None and self._spec.segment is seg:
+            self._spec = None
+        seg.start = last.start
+        seg.voiced += last.voiced
+        seg.pauses += last.pauses + 1
+        seg.decision, seg.spec_asked = None, False
+        self._turn = None
 
     async def _backchannel(self, seg: _Segment, text: str) -> None:
         assert seg.stopped_at is not None

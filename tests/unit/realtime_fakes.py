@@ -52,6 +52,7 @@ class ScriptedConversation:
     player: ReplyPlayer
     reply_s: float = 0.0
     hold: bool = False  # keep each turn running (thinking, nothing said) until ``release()``
+    linger: bool = False  # keep each turn running after its reply went out (still synthesising)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     utterances: list[Utterance] = field(default_factory=list)
     cuts: list[Heard] = field(default_factory=list)
@@ -81,6 +82,8 @@ class ScriptedConversation:
             if self.reply_s:
                 tone = 0.2 * np.sin(np.arange(int(22_050 * self.reply_s)) / 22_050 * 2 * np.pi * 220)
                 await self.player.play(tone.astype(np.float32), 22_050, "one two three four five six seven eight")
+            if self.linger:
+                await self._gate.wait()
         except asyncio.CancelledError:
             self.cancelled += 1
             raise
@@ -127,13 +130,13 @@ class Stream:
 
 
 def engine_for(
-    transcripts: list[str], *, reply_s: float = 0.0, hold: bool = False, **config: Any
+    transcripts: list[str], *, reply_s: float = 0.0, hold: bool = False, linger: bool = False, **config: Any
 ) -> tuple[RealtimeEngine, ScriptedConversation, RecordingOut, FakeClock, FakeSTT]:
     """An engine on the level detector and scripted STT, with a scripted conversation."""
     clock = FakeClock()
     out = RecordingOut(clock)
     player = ReplyPlayer(out, clock=clock)
-    talk = ScriptedConversation(player, reply_s=reply_s, hold=hold)
+    talk = ScriptedConversation(player, reply_s=reply_s, hold=hold, linger=linger)
     stt = FakeSTT(transcripts)
     engine = RealtimeEngine(
         LevelVAD(), stt, talk, player, config=EngineConfig(**config), input_rate=RATE, clock=clock

@@ -81,3 +81,30 @@ async def test_the_barge_in_length_is_tunable() -> None:
 
     assert out.stops == []  # 300 ms of speech is under the 500 ms barge-in length
     assert talk.fields("segment_noise")[0]["reason"] == "too_short"
+
+
+async def test_going_on_just_after_the_endpoint_while_the_answer_is_being_made_joins_the_question() -> None:
+    engine, talk, out, clock, _stt = engine_for(
+        ["I'd like to borrow $25,000.", "I'd like to borrow $25,000. Over 5 years at 6.5%."],
+        reply_s=6.0, linger=True, stop_ms=STOP,
+    )
+    await Stream().talk(1.0).pause(0.6).talk(1.2).pause(0.6).feed(engine, clock)
+
+    first, whole = talk.utterances
+    assert len(out.stops) == 1 and talk.cancelled == 1  # the answer to the first half was cut off
+    assert len(talk.fields("interrupted")) == 1
+    assert whole.transcript.text == "I'd like to borrow $25,000. Over 5 years at 6.5%."
+    assert whole.start_ms == first.start_ms
+    assert len(whole.samples) >= 16_000 * 2.7  # both halves and the pause between them
+    assert talk.fields("speech_ended")[-1]["pauses"] == 1
+
+
+async def test_a_barge_in_after_the_join_window_is_a_turn_of_its_own() -> None:
+    engine, talk, _out, clock, _stt = engine_for(
+        ["What is the rate?", "Make it ten years."], reply_s=6.0, linger=True, stop_ms=STOP, join_ms=1000,
+    )
+    await Stream().talk(1.0).pause(0.6).pause(1.2).talk(1.2).pause(0.6).feed(engine, clock)
+
+    first, second = talk.utterances
+    assert second.start_ms > first.endpoint_ms
+    assert second.transcript.text == "Make it ten years."
