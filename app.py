@@ -12,6 +12,7 @@ from pathlib import Path
 
 import chainlit as cl
 import chainlit.server as chainlit_server
+from chainlit.config import config as chainlit_config
 
 from orchestrator.compliance import CONSENT_DECLINED, CONSENT_THANKS
 from orchestrator.config import get_settings
@@ -21,11 +22,20 @@ from orchestrator.report import session_waterfall
 from orchestrator.runtime import BUS, build_pipeline
 from orchestrator.scenarios import ScenarioError, TurnRun
 from orchestrator.scenarios.record import save_session_as_scenario
-from orchestrator.ui import ChatSession, StepView, TurnOutcome
+from orchestrator.ui import ChatSession, StepView, TurnOutcome, browser
+from orchestrator.ui.access import (
+    Principal,
+    authorize_replay,
+    claim_session,
+    current_principal,
+    replay_choices,
+    replay_prompt,
+)
 from orchestrator.ui.adapters import PICKER_ID, adapter_picker, apply_adapter_choice
+from orchestrator.ui.auth import Login, check_bind, ensure_auth_secret
 from orchestrator.ui.metrics_route import install_metrics_route
 from orchestrator.ui.offline import install as keep_page_offline
-from orchestrator.ui.replay_view import recent_sessions, replay_views
+from orchestrator.ui.replay_view import replay_views
 from orchestrator.ui.scenarios import (
     SCENARIOS_DIR,
     ScenarioCommand,
@@ -37,8 +47,14 @@ from orchestrator.ui.scenarios import (
 
 keep_page_offline()
 try:
+    SETTINGS = get_settings()
+    LOGIN = Login.from_settings(SETTINGS)  # on when VOICEBOT_HOME/users.json lists a user
+    check_bind(chainlit_config.run.host, LOGIN.enabled)
+    if LOGIN.enabled:
+        ensure_auth_secret(SETTINGS.home)
+        cl.password_auth_callback(LOGIN.authenticate)
     # Models load once, at start-up, and serve every chat.
-    PIPELINE = build_pipeline(get_settings())
+    PIPELINE = build_pipeline(SETTINGS)
 except ConfigError as exc:
     print(f"voicebot: cannot start: {exc.message}", file=sys.stderr)
     raise SystemExit(2) from None
@@ -46,6 +62,7 @@ LIBRARY = ScenarioLibrary()
 METRICS = MetricsSink()
 PIPELINE.tracer.add_sink(METRICS)
 install_metrics_route(chainlit_server.app, METRICS)
+browser.install(chainlit_server.app)
 
 
 def _chat() -> ChatSession:
@@ -56,6 +73,14 @@ def _chat() -> ChatSession:
     return chat
 
 
+def _principal() -> Principal:
+    return current_principal(LOGIN)
+
+
+async def _say(text: str, actions: list[cl.Action] | None = None) -> None:
+    await cl.Message(content=text, actions=actions or [], author="VoiceBot").send()
+
+
 async def _show_step(view: StepView) -> None:
     async with cl.Step(name=view.name, type=view.type, show_input=True) as step:
         step.input = view.input
@@ -63,6 +88,7 @@ async def _show_step(view: StepView) -> None:
 
 
 async def _render(outcome: TurnOutcome) -> None:
+    await claim_session(PIPELINE, _chat().session_id, _principal())
     if not outcome.streamed:
         for view in outcome.steps:
             await _show_step(view)
@@ -72,11 +98,11 @@ async def _render(outcome: TurnOutcome) -> None:
     elements: list[cl.Element] = []
     if outcome.wav:
         elements.append(cl.Audio(name="reply.wav", content=outcome.wav, mime="audio/wav", auto_play=True))
-    sid = _chat().session_id
+    # These act on the chat's own session: the payload carries no id for a page to change.
     actions = [
-        cl.Action(name="save_scenario", payload={"session": sid}, label="💾 Save as scenario"),
-        cl.Action(name="replay_session", payload={"session": sid}, label="⏪ Replay this session"),
-        cl.Action(name="waterfall", payload={"session": sid}, label="📊 Latency waterfall"),
+        cl.Action(name="save_scenario", payload={}, label="💾 Save as scenario"),
+        cl.Action(name="replay_session", payload={}, label="⏪ Replay this session"),
+        cl.Action(name="waterfall", payload={}, label="📊 Latency waterfall"),
     ]
     await cl.Message(content=outcome.reply or "", elements=elements, actions=actions, author="VoiceBot").send()
     if outcome.schedule is not None:
@@ -157,7 +183,7 @@ async def on_run_scenario(action: cl.Action) -> None:
 
 @cl.action_callback("save_scenario")
 async def on_save_scenario(action: cl.Action) -> None:
-    sid = str((action.payload or {}).get("session", ""))
+    sid = _chat().session_id
     folder = PIPELINE.settings.recorded_scenarios_dir or SCENARIOS_DIR / "recorded"
     try:
         path = await asyncio.to_thread(save_session_as_scenario, PIPELINE.settings, PIPELINE.store, sid, folder)
@@ -171,7 +197,7 @@ async def on_save_scenario(action: cl.Action) -> None:
 
 @cl.action_callback("waterfall")
 async def on_waterfall(action: cl.Action) -> None:
-    sid = str((action.payload or {}).get("session", ""))
+    sid = _chat().session_id
     try:
         png = await asyncio.to_thread(session_waterfall, PIPELINE.settings.logs_dir, sid)
     except VoicebotError as exc:
@@ -181,7 +207,8 @@ async def on_waterfall(action: cl.Action) -> None:
         await cl.Message(content="No finished turn yet.", author="VoiceBot").send()
         return
     image = cl.Image(name="latency_waterfall", content=png, mime="image/png", display="inline")
-    await cl.Message(content="📊 Latency waterfall of this session", elements=[image], author="VoiceBot").send()
+    await cl.Message(content=f"📊 Latency waterfall of this session (`{sid}`)", elements=[image],
+                     author="VoiceBot").send()
 
 
 @cl.action_callback("consent")
@@ -193,21 +220,35 @@ async def on_consent(action: cl.Action) -> None:
 
 @cl.action_callback("list_replays")
 async def on_list_replays(action: cl.Action) -> None:
-    sessions = recent_sessions(PIPELINE.store, exclude=_chat().session_id)
-    actions = [cl.Action(name="replay_session", payload={"session": s}, label=f"⏪ {s}") for s in sessions]
-    text = "Pick a session to replay." if sessions else "No saved sessions yet."
-    await cl.Message(content=text, actions=actions, author="VoiceBot").send()
+    principal = _principal()
+    choices = await asyncio.to_thread(replay_choices, PIPELINE.store, principal, _chat().session_id)
+    actions = [cl.Action(name="replay_pick", payload={"session": c.session_id}, label=c.label) for c in choices]
+    await _say(replay_prompt(principal, choices), actions)
 
 
 @cl.action_callback("replay_session")
 async def on_replay_session(action: cl.Action) -> None:
-    sid = str((action.payload or {}).get("session", ""))
+    await _replay(_chat().session_id)
+
+
+@cl.action_callback("replay_pick")
+async def on_replay_pick(action: cl.Action) -> None:
+    requested = (action.payload or {}).get("session")
+    try:
+        sid = await asyncio.to_thread(authorize_replay, PIPELINE.store, _principal(), requested, _chat().session_id)
+    except VoicebotError as exc:  # someone else's session, or not a session id at all
+        await _say(f"⛔ {exc.message}")
+        return
+    await _replay(sid)
+
+
+async def _replay(sid: str) -> None:
     try:
         views = await asyncio.to_thread(replay_views, PIPELINE.settings, sid)
     except VoicebotError as exc:
-        await cl.Message(content=f"⚠️ {exc.message}", author="VoiceBot").send()
+        await _say(f"⚠️ {exc.message}")
         return
-    await cl.Message(content=f"⏪ Replay of session `{sid}`: {len(views)} turns", author="VoiceBot").send()
+    await _say(f"⏪ Replay of session `{sid}`: {len(views)} turns")
     for view in views:
         await cl.Message(content=view.caller, author="Caller (replay)").send()
         for step in view.steps:

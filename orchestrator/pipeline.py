@@ -336,6 +336,17 @@ class Pipeline:
             state.voice_consent = consent
             await asyncio.to_thread(self.store.save, state)
 
+    async def set_owner(self, session_id: str, owner: str) -> str | None:
+        """Record who owns a stored session unless it already has an owner; the owner in effect."""
+        sid = validate_session_id(session_id)
+        async with self._lock_for(sid):
+            state = await asyncio.to_thread(self.store.load, sid)
+            if state is None or state.owner is not None:
+                return state.owner if state is not None else None
+            state.owner = owner
+            await asyncio.to_thread(self.store.save, state)
+            return owner
+
     async def set_adapter(self, session_id: str, adapter: str | None) -> None:
         """Choose the session's LoRA adapter from its next turn: a name, ``"base"`` (none) or None (the global one)."""
         sid = validate_session_id(session_id)

@@ -17,6 +17,7 @@ from orchestrator.cli.report import report
 from orchestrator.cli.scenario import run_scenario_command
 from orchestrator.cli.sessions import sessions_app
 from orchestrator.cli.turn import turn
+from orchestrator.cli.users import users_app
 
 __all__ = ["app", "main"]
 
@@ -40,6 +41,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(cache_app, name="cache-manager")
 app.add_typer(adapters_app, name="adapter-control")
+app.add_typer(users_app, name="users")
 app.command("report")(report)
 
 

@@ -41,6 +41,9 @@ class SessionState(BaseModel):
     # The session's LoRA adapter: None follows the globally active one, "base" uses none
     # (see orchestrator.adapters.activation).
     adapter: str | None = None
+    # Who may replay it from the browser: "user:NAME" (a login) or "browser:HASH" (a browser's
+    # cookie, hashed); None for sessions made elsewhere (CLI, scenarios) or before owners existed.
+    owner: str | None = None
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
 

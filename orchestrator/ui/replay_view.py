@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError
 from orchestrator.events import DialogReply, ErrorEvent, Event, Transcript, TurnStarted
-from orchestrator.sessions.base import SessionStore
 from orchestrator.sessions.ids import session_file, validate_session_id
 from orchestrator.trace import read_jsonl
 from orchestrator.ui.present import StepView, steps_for
 
-__all__ = ["ReplayTurn", "recent_sessions", "replay_views"]
+__all__ = ["ReplayTurn", "replay_views"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,3 @@ def replay_views(settings: Settings, session_id: str) -> list[ReplayTurn]:
         views.append(ReplayTurn(turn, _caller(events), steps_for(events), reply, error))
     return views
 
-
-def recent_sessions(store: SessionStore, limit: int = 8, exclude: str | None = None) -> list[str]:
-    """The most recently updated session ids."""
-    return [sid for sid in store.list_ids() if sid != exclude][:limit]

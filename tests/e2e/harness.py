@@ -1,14 +1,10 @@
-"""Real Chromium with a fake microphone against ``chainlit run app.py``: plumbing for the real-time
-browser tests and ``scripts/bench-browser.sh``.
+"""Browser-test plumbing shared by the e2e modules: a live ``chainlit run app.py``, Chromium, tabs.
 
-* ``start_app`` runs the app on a free loopback port with a throw-away VOICEBOT_HOME;
-* ``spoken_wav`` writes a fake-microphone WAV from Piper speech and pauses, and says where
-  each stretch of speech is;
-* ``launch`` starts Debian's Chromium with that WAV as its microphone (no loop);
-* ``open_tab`` opens the chat with every off-machine request blocked and two init scripts:
-  ``fake_mic.js`` (echo cancellation off, bytes captured) and ``audio_probe.js`` (when the
-  bot's voice really plays, when the microphone captured what, ``window.__voicebotAudio``);
-* ``Probe`` reads those records back and turns them into the figures a caller feels.
+``start_app`` runs the real app on a free loopback port with a throw-away
+VOICEBOT_HOME (and any extra environment, e.g. the fake speech backends).
+``open_tab`` gives a fresh browser context (so a fresh Chainlit session and
+cookie jar) in which every request that would leave the machine is aborted
+and recorded. Waits poll with generous limits; nothing asserts speed.
 """
 
 from __future__ import annotations
@@ -20,36 +16,72 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, Playwright, expect
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO_ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
-WAV_RATE = 48_000  # Chromium's native capture rate; its fake device resamples anything else
+# Every browser test module: `pytestmark = BROWSER_MARKS`.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian Chromium is not installed at {CHROMIUM}"),
+]
+STARTUP_TIMEOUT_S = 120
+TURN_TIMEOUT_MS = 120_000  # a turn on two shared cores: Whisper + Piper, first calls warm up
+UI_TIMEOUT_MS = 60_000
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-STARTUP_TIMEOUT_S = 180
-MIC_RATE = 24_000  # Chainlit's recorder
-WELCOME = "VoiceBot Workbench is ready"
 
-__all__ = ["CHROMIUM", "App", "MicWav", "Probe", "launch", "open_tab", "spoken_wav", "start_app"]
+# Selectors (Chainlit 2.12 frontend).
+CHAT_INPUT = "#chat-input"
+CHAT_SUBMIT = "#chat-submit"
+UPLOAD_INPUT = "#upload-button-input"  # the paperclip's hidden <input type=file>
+# The voice button has no id or aria-label: it is the button just before the paperclip.
+MIC_BUTTON = "#message-composer div:has(+ span #upload-button) > button"
+ASSISTANT_MESSAGE = 'div[data-step-type="assistant_message"]'
+USER_MESSAGE = 'div[data-step-type="user_message"]'
+
+# Chromium without a fake microphone; the voice tests add theirs.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
-@dataclass
-class App:
-    url: str
-    log: Path
+def step_button(page: Page, name_prefix: str) -> Locator:
+    """The header button of a step; Chainlit makes ``step-<step name>`` its DOM id."""
+    return page.locator(f'button[id^="step-{name_prefix}"]')
 
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+
+def expand_step(page: Page, name_prefix: str) -> Locator:
+    """Open a (collapsed) step and return its content region."""
+    button = step_button(page, name_prefix).last
+    expect(button).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    expect(button).to_have_attribute("aria-expanded", "true", timeout=UI_TIMEOUT_MS)
+    region = page.locator(f'[id="{button.get_attribute("aria-controls")}"]')
+    expect(region).to_be_visible(timeout=UI_TIMEOUT_MS)
+    return region
+
+
+def assistant_message(page: Page, text: str) -> Locator:
+    return page.locator(ASSISTANT_MESSAGE).filter(has_text=text)
+
+
+# --------------------------------------------------------------------------- server
 
 
 def _free_port() -> int:
@@ -61,151 +93,168 @@ def _free_port() -> int:
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
-            return bool(response.status == 200)
+            return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+    proc: subprocess.Popen[bytes]
+    recorded: Path  # where "Save as scenario" writes
+    home: Path  # the server's VOICEBOT_HOME
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
 @contextmanager
-def start_app(tmp: Path, **env: str) -> Iterator[App]:
-    """``chainlit run app.py --headless`` on the real default stack; ``env`` adds VOICEBOT_* settings."""
+def start_app(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """``chainlit run app.py --headless`` on a free loopback port; the real default backends unless ``env`` says."""
     port = _free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOT_")}
-    environ.pop("CHAINLIT_APP_ROOT", None)
-    environ.update(VOICEBOT_HOME=str(tmp / "voicebot-home"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-                   PYTHONUNBUFFERED="1", **env)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("VOICEBOT_", "CHAINLIT_"))}
+    environ.update(
+        VOICEBOT_HOME=str(tmp / "voicebot-home"),
+        VOICEBOT_RECORDED_SCENARIOS_DIR=str(tmp / "recorded"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    environ.update(env or {})  # the repo is the app root: .chainlit/config.toml and public/
     log = tmp / "chainlit.log"
+    chainlit = REPO_ROOT / ".venv" / "bin" / "chainlit"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(REPO_ROOT / ".venv" / "bin" / "chainlit"), "run", "app.py", "--headless", "--host", "127.0.0.1",
-             "--port", str(port)],
-            cwd=REPO_ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            [str(chainlit), "run", "app.py", "--headless", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, killed as a whole at the end
         )
-    app = App(url=f"http://127.0.0.1:{port}", log=log)
+    server = Server(url=f"http://127.0.0.1:{port}", log=log, proc=proc, recorded=tmp / "recorded",
+                    home=tmp / "voicebot-home")
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _answers(app.url + "/"):
+        while not _answers(server.url + "/"):
             if proc.poll() is not None:
-                raise RuntimeError(f"chainlit exited with {proc.returncode}:\n{app.log_tail()}")
+                pytest.fail(f"chainlit exited with {proc.returncode} during start-up:\n{server.log_tail()}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"chainlit did not answer within {STARTUP_TIMEOUT_S} s:\n{app.log_tail()}")
+                pytest.fail(
+                    f"chainlit did not answer on {server.url} within {STARTUP_TIMEOUT_S} s:\n{server.log_tail()}"
+                )
             time.sleep(0.5)
-        yield app
+        yield server
     finally:
-        for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-            if proc.poll() is not None:
-                break
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=grace)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                continue
+        _stop(proc)
 
 
-@dataclass(frozen=True)
-class MicWav:
-    """A fake-microphone WAV and where its speech is (seconds into the file)."""
-
-    path: Path
-    seconds: float
-    speech: list[tuple[float, float]]
+# --------------------------------------------------------------------------- browser
 
 
-def spoken_wav(path: Path, parts: list[str | float]) -> MicWav:
-    """Piper speech for each string, that many seconds of silence for each number, 16-bit mono 48 kHz."""
-    from orchestrator.audio import encode_wav, resample
-    from orchestrator.nlu.spoken import speakable
-    from orchestrator.tts.piper import PiperTTS
-
-    tts = PiperTTS()
-    pieces: list[np.ndarray] = []
-    speech: list[tuple[float, float]] = []
-    at = 0
-    for part in parts:
-        if isinstance(part, str):
-            audio = resample(tts.synthesize(speakable(part)), tts.sample_rate, WAV_RATE)
-            loud = np.flatnonzero(np.abs(audio) > 0.01)  # Piper's own lead-in and tail silence, cut
-            audio = audio[loud[0]: loud[-1] + 1]
-            speech.append((at / WAV_RATE, (at + len(audio)) / WAV_RATE))
-        else:
-            audio = np.zeros(int(part * WAV_RATE), dtype=np.float32)
-        pieces.append(audio.astype(np.float32))
-        at += len(audio)
-    path.write_bytes(encode_wav(np.concatenate(pieces), WAV_RATE))
-    return MicWav(path=path, seconds=at / WAV_RATE, speech=speech)
-
-
-def launch(playwright: Any, mic: MicWav | None) -> Any:
-    """Debian's Chromium, headless, with ``mic`` as its microphone (played once, from the capture's start)."""
-    args = [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required",
-    ]
-    if mic is not None:
-        args.append(f"--use-file-for-fake-audio-capture={mic.path}%noloop")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+def launch_chromium(playwright: Playwright, extra_args: Sequence[str] = ()) -> Browser:
+    """Debian's Chromium, headless (never a downloaded one)."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
 
 
 def _is_local(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in ("data", "blob", "about") or (parts.hostname or "") in LOCAL_HOSTS
-
-
-def open_tab(browser: Any, app: App, timeout_ms: int = 60_000) -> Any:
-    """A fresh context and page on the chat, the welcome message shown (the socket is up)."""
-    context = browser.new_context(permissions=["microphone"], viewport={"width": 1280, "height": 900})
-    here = Path(__file__).parent
-    context.add_init_script(path=str(here / "fake_mic.js"))
-    context.add_init_script(path=str(here / "audio_probe.js"))
-    context.set_default_timeout(timeout_ms)
-    context.route("**/*", lambda route, req: route.continue_() if _is_local(req.url) else route.abort())
-    page = context.new_page()
-    page.goto(app.url + "/")
-    page.locator('div[data-step-type="assistant_message"]').filter(has_text=WELCOME).wait_for(timeout=timeout_ms)
-    return page
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return (parts.hostname or "") in LOCAL_HOSTS
 
 
 @dataclass
-class Probe:
-    """What ``audio_probe.js`` saw in one page (times are the page's performance.now(), ms)."""
+class Tab:
+    """One browser context and its page, plus every off-machine request it tried."""
 
-    data: dict[str, list[Any]]
+    server: Server
+    context: BrowserContext
+    page: Page
+    offsite: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
 
-    @classmethod
-    def read(cls, page: Any) -> Probe:
-        return cls(page.evaluate("() => window.__voicebotAudio"))
+    def open_chat(self) -> Locator:
+        """Load the app and wait for the welcome message ``on_chat_start`` sends (the socket is up)."""
+        self.page.goto(self.server.url + "/")
+        welcome = assistant_message(self.page, "VoiceBot Workbench is ready")
+        expect(welcome).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(self.page.locator(CHAT_INPUT)).to_be_editable(timeout=UI_TIMEOUT_MS)
+        return welcome
 
-    def first_playing_after(self, t: float) -> float | None:
-        """When the bot's voice first sounded after ``t`` (streamed worklet or a whole-WAV <audio>)."""
-        times = [p["t"] for p in self.data["playing"]] + [m["t"] for m in self.data["media"]]
-        later = [x for x in times if x >= t]
-        return min(later) if later else None
+    def send_text(self, text: str) -> None:
+        self.page.locator(CHAT_INPUT).fill(text)
+        submit = self.page.locator(CHAT_SUBMIT)
+        expect(submit).to_be_enabled(timeout=UI_TIMEOUT_MS)
+        submit.click()
 
-    def first_write_after(self, t: float) -> float | None:
-        later = [w["t"] for w in self.data["writes"] if w["t"] >= t]
-        return min(later) if later else None
 
-    def speech_edges(self, threshold_db: float = -45.0, gap_ms: float = 300.0) -> list[tuple[float, float]]:
-        """(onset, end) page times of each stretch of speech the microphone captured.
+@contextmanager
+def open_tab(server: Server, browser: Browser, request: pytest.FixtureRequest | None = None,
+             init_script: Path | None = None) -> Iterator[Tab]:
+    """A fresh context on ``server``; if the test (``request``) fails, a screenshot and the server log."""
+    context = browser.new_context(permissions=["microphone"], viewport={"width": 1280, "height": 900})
+    if init_script is not None:
+        context.add_init_script(path=str(init_script))
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    tab = Tab(server=server, context=context, page=page)
 
-        A block's time is when the recorder posted it, so its last sample was captured then;
-        a stretch ends with the last loud block and splits at ``gap_ms`` of quiet.
-        """
-        edges: list[tuple[float, float]] = []
-        start = last = None
-        for block in self.data["mic"]:
-            end_t = block["t"]
-            begin_t = end_t - block["n"] / MIC_RATE * 1000.0
-            if block["db"] < threshold_db:
-                continue
-            if last is not None and begin_t - last > gap_ms:
-                assert start is not None
-                edges.append((start, last))
-                start = None
-            start = begin_t if start is None else start
-            last = end_t
-        if start is not None and last is not None:
-            edges.append((start, last))
-        return edges
+    def record(url: str) -> None:
+        if not _is_local(url) and url not in tab.offsite:
+            tab.offsite.append(url)
+
+    def guard(route, req) -> None:  # type: ignore[no-untyped-def]
+        if _is_local(req.url):
+            route.continue_()
+        else:
+            record(req.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)
+    # Belt and braces: requests a route could miss (web sockets, workers) are recorded too.
+    context.on("request", lambda req: record(req.url))
+    page.on("websocket", lambda ws: record(ws.url))
+
+    def console(msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            tab.console_errors.append(msg.text)
+
+    page.on("console", console)
+    try:
+        yield tab
+    finally:
+        node = request.node if request is not None else None
+        if node is not None and getattr(node, "rep_call", None) is not None and node.rep_call.failed:
+            shot = Path(f"/tmp/e2e-{node.name}-{id(tab)}.png")
+            try:
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot: {shot}")
+            except Exception as exc:  # the page may be gone; the report matters more
+                print(f"no screenshot: {exc}")
+            print(f"chainlit log tail:\n{server.log_tail()}")
+            print(f"console errors: {tab.console_errors}")
+        context.close()
