@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     # that ends a turn left mid-thought (a trailing "and", "um", a number still being said), the
     # speech over the bot's reply that stops its playback, and the longest "uh-huh" / "okay" that
     # lets the reply carry on instead of taking the turn.
+    hands_free: bool = True  # the browser chat's default; each chat can switch it in its settings
     vad: str = "silero"
     endpoint_stop_ms: int = Field(default=450, ge=100, le=5000)
     endpoint_hold_ms: int = Field(default=1200, ge=100, le=10_000)

@@ -16,6 +16,7 @@ from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
 from orchestrator.logs import configure_logging
 from orchestrator.otel import make_otel_sink
 from orchestrator.pipeline import Pipeline
+from orchestrator.realtime.vad import VAD_BACKENDS, SpeechDetector
 from orchestrator.sessions.base import SessionStore
 from orchestrator.sessions.factory import open_store
 from orchestrator.sessions.redis_store import RedisEventStream, RedisSessionStore
@@ -23,7 +24,7 @@ from orchestrator.stt import STT, STT_BACKENDS
 from orchestrator.trace import EventBus, JsonlSink, Tracer
 from orchestrator.tts import TTS, TTS_BACKENDS
 
-__all__ = ["BUS", "build_pipeline", "default_store", "default_tracer", "load_backends", "load_tts"]
+__all__ = ["BUS", "build_pipeline", "default_store", "default_tracer", "load_backends", "load_tts", "load_vad"]
 
 # The in-process live bus the UI subscribes to.
 BUS = EventBus()
@@ -69,6 +70,11 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
 def load_tts(settings: Settings, name: str) -> TTS:
     """A TTS backend by name, loaded once per process (e.g. the bench's synthetic caller)."""
     return _cached(("tts", name), lambda: TTS_BACKENDS.create(name, settings))
+
+
+def load_vad(settings: Settings) -> SpeechDetector:
+    """The voice-activity detector ``VOICEBOT_VAD`` names, loaded once per process (streams share it)."""
+    return _cached(("vad", settings.vad), lambda: VAD_BACKENDS.create(settings.vad, settings))
 
 
 def default_store(settings: Settings) -> SessionStore:

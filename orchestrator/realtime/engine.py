@@ -162,6 +162,11 @@ class RealtimeEngine:
             await self._worker
 
     @property
+    def idle(self) -> bool:
+        """Nothing waiting to be heard: no chunk queued, no utterance open."""
+        return self._seg is None and self._queue.empty()
+
+    @property
     def turn(self) -> TurnHandle | None:
         """The turn the engine started last (None before the first)."""
         return self._turn

@@ -8,12 +8,29 @@
 //   quiet       ... and from sound back to silence: {t}
 //   interrupts  each interrupt the page sent the worklet
 //   media       'playing' events of <audio> elements (a whole-WAV reply): {t, src}
+//   messages    each chat message as it appears: {t, author, text} (the text as first shown)
 //
 // "Playing" is measured where the sound leaves the page: a probe worklet on the player's
 // output reports the first non-silent render quantum, mapped to performance.now().
 (() => {
-  const probe = { clicks: [], mic: [], writes: [], playing: [], quiet: [], interrupts: [], media: [] };
+  const probe = { clicks: [], mic: [], writes: [], playing: [], quiet: [], interrupts: [], media: [], messages: [] };
   window.__voicebotAudio = probe;
+  // Page times as wall-clock epoch ms, to line them up with the server's event log.
+  probe.timeOrigin = performance.timeOrigin;
+
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (!(node instanceof Element)) continue;
+        const steps = node.matches('[data-step-type$="_message"]') ? [node]
+          : Array.from(node.querySelectorAll('[data-step-type$="_message"]'));
+        for (const step of steps) {
+          probe.messages.push({ t: performance.now(), kind: step.getAttribute('data-step-type'),
+                                text: (step.textContent || '').slice(0, 200) });
+        }
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
 
   document.addEventListener('click', (event) => {
     const target = event.target;
