@@ -38,6 +38,7 @@ class LiveTurn:
     outcome: Any = None  # whatever ``run`` returned
     cut: Heard | None = None  # set when the caller barged in on its reply
     task: asyncio.Task[None] | None = None  # the turn under way
+    track: str | None = None  # the player's track its reply went out on
 
 
 class LiveCall:
@@ -68,7 +69,7 @@ class LiveCall:
 
     async def start_turn(self, utterance: Utterance) -> asyncio.Task[None]:
         """Answer ``utterance`` in a task of its own (the engine cancels it on a barge-in)."""
-        live = LiveTurn(utterance)
+        live = LiveTurn(utterance, track=self.player.track)
         self.turns.append(live)
         live.task = asyncio.create_task(self._answer(live))
         return live.task

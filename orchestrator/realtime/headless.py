@@ -42,9 +42,9 @@ class HeadlessOut:
     async def stop(self) -> None:
         self.stops.append(self.clock())
 
-    def first_sent_after(self, at: float) -> float | None:
-        """When the first piece after clock time ``at`` went out."""
-        later = [t for t, _track, _s in self.sent if t >= at]
+    def first_sent_after(self, at: float, track: str | None = None) -> float | None:
+        """When the first piece after clock time ``at`` (of ``track``, if given) went out."""
+        later = [t for t, tr, _s in self.sent if t >= at and (track is None or tr.startswith(track))]
         return min(later) if later else None
 
     def first_stop_after(self, at: float) -> float | None:
