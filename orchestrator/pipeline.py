@@ -170,6 +170,10 @@ class Pipeline:
         for piece in sorted(self._fixed_pieces):
             self._synthesize_cached(speakable(piece), cache=True)
 
+    def forget_phrases(self) -> None:
+        """Empty the synthesised-phrase cache (the bench measures first pieces made afresh)."""
+        self._tts_cache.clear()
+
     # -- the turn ---------------------------------------------------------
 
     async def run_turn(
