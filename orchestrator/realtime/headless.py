@@ -104,6 +104,15 @@ class HeadlessCall:
         await asyncio.gather(*(t.task for t in turns if t.task is not None), return_exceptions=True)
         return Said(feed, turns)
 
+    async def wait_quiet(self, margin_s: float = 0.2, limit_s: float = 120.0) -> None:
+        """Keep the line open (silence, in real time) until the bot's reply has played out."""
+        step = CHUNK_MS / 1000.0
+        waited = 0.0
+        while self.player.audible() and waited < limit_s:
+            await feed_in_real_time(self.engine, np.zeros(0, dtype=np.float32), tail_s=step, clock=self.clock)
+            waited += step
+        await feed_in_real_time(self.engine, np.zeros(0, dtype=np.float32), tail_s=margin_s, clock=self.clock)
+
     async def close(self) -> None:
         """End the call: a pending utterance is answered, the engine stops."""
         self.engine.mic_off()
