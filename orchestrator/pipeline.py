@@ -59,7 +59,7 @@ from orchestrator.llm.base import DialogBackend, DialogTurn, StreamingDialog
 from orchestrator.nlu.spoken import speakable
 from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
 from orchestrator.sessions.ids import session_file, validate_session_id
-from orchestrator.stt.base import STT
+from orchestrator.stt.base import STT, Transcription
 from orchestrator.trace import Tracer
 from orchestrator.tts.base import TTS
 from orchestrator.tts.chunking import split_for_speech, split_sentences
@@ -75,10 +75,15 @@ AudioChunkCallback = Callable[[int, np.ndarray, int], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class AudioInput:
-    """Raw mono int16 PCM (the browser microphone's format) at ``sample_rate``."""
+    """Raw mono int16 PCM (the browser microphone's format) at ``sample_rate``.
+
+    ``transcript``: what the recogniser already heard in exactly this audio (speculative STT
+    during the caller's pause); the STT stage then uses it instead of transcribing again.
+    """
 
     pcm: bytes
     sample_rate: int
+    transcript: Transcription | None = None
 
 
 @dataclass
@@ -224,7 +229,8 @@ class Pipeline:
                 stage = "audio"
                 samples = await self._decode(audio, trace, timings, record=self._may_record(state))
                 stage = "stt"
-                transcript, confidence = await self._transcribe(samples, trace, timings)
+                known = audio.transcript if isinstance(audio, AudioInput) else None
+                transcript, confidence = await self._transcribe(samples, trace, timings, known)
                 user_text = transcript
             else:
                 assert text is not None
@@ -395,10 +401,10 @@ class Pipeline:
         return path.name
 
     async def _transcribe(
-        self, samples: np.ndarray, trace: _TurnTrace, timings: dict[str, float]
+        self, samples: np.ndarray, trace: _TurnTrace, timings: dict[str, float], known: Transcription | None = None
     ) -> tuple[str, float]:
         start = time.perf_counter()
-        result = await asyncio.to_thread(self.stt.transcribe, samples)
+        result = known if known is not None else await asyncio.to_thread(self.stt.transcribe, samples)
         timings["stt"] = _ms(start)
         event = trace.emit(
             Transcript,
