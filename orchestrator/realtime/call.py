@@ -91,9 +91,11 @@ class LiveCall:
 
     async def _answer(self, live: LiveTurn) -> None:
         utterance = live.utterance
-        audio = AudioInput(pcm=pcm16_bytes(utterance.samples), sample_rate=TARGET_RATE)
+        # The engine already transcribed exactly this audio (during the pause): the STT stage uses that.
+        audio = AudioInput(pcm=pcm16_bytes(utterance.samples), sample_rate=TARGET_RATE,
+                           transcript=utterance.transcript)
         try:
-            live.outcome = await self._run(utterance, audio, self._piece)
+            live.outcome = await self._run(utterance, audio, self.piece)
         except asyncio.CancelledError:
             live.outcome = "cut"
             raise
@@ -103,7 +105,8 @@ class LiveCall:
         finally:
             self._next = None  # read again: a turn that failed or was cut still took its number
 
-    async def _piece(self, index: int, samples: np.ndarray, rate: int) -> None:
+    async def piece(self, index: int, samples: np.ndarray, rate: int) -> None:
+        """Send one synthesised piece of the current reply to the player."""
         await self.player.play(samples, rate, "")
 
     async def _pipeline_turn(self, utterance: Utterance, audio: AudioInput, on_piece: PieceCallback) -> Any:

@@ -32,6 +32,7 @@ from orchestrator.scenarios.checks import (
     has_disclosure,
     is_quote,
 )
+from orchestrator.scenarios.live import LiveLine, is_live
 from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
 from orchestrator.scenarios.model import Turn
 from orchestrator.scenarios.record import slug
@@ -189,7 +190,18 @@ async def _prepare(pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, audio
     return _Input("text", text)
 
 
-async def _play(pipeline: Pipeline, given: _Input, session_id: str) -> TurnResult:
+async def _play(
+    pipeline: Pipeline, given: _Input, session_id: str, live: LiveLine | None, turn: Turn
+) -> tuple[TurnResult | None, list[CheckResult]]:
+    if live is not None:  # a live scenario: on an open line, through the hands-free engine
+        if given.path is None and given.wav is None:
+            return await live.type(given.user), []
+        played = await live.speak(turn, given.path or given.wav or b"")
+        return played.result, played.checks
+    return await _play_whole(pipeline, given, session_id), []
+
+
+async def _play_whole(pipeline: Pipeline, given: _Input, session_id: str) -> TurnResult:
     if given.path is not None:
         return await pipeline.run_turn(session_id, audio=given.path)
     if given.wav is not None:
@@ -217,7 +229,6 @@ async def run_scenario(
     sid = session_id or _session_id(scenario.name)
     run = ScenarioRun(scenario.name, str(loaded.path), sid, repeat, audio_mode)
     scenario_rules = scenario.compliance_rules(default_compliance)
-    answered = disclosed = False
     wanted_adapter = scenario.settings.adapter
     if wanted_adapter is not None:
         # A scenario written for an adapter runs its session on it, and must not pass on the base model.
@@ -228,23 +239,45 @@ async def run_scenario(
         if getattr(pipeline.dialog, "adapter", None) is None:
             await pipeline.set_adapter(sid, wanted_adapter)
     started = time.perf_counter()
+    live = LiveLine(pipeline, sid) if is_live(scenario) else None
+    try:
+        await _turns(loaded, pipeline, run, sid, live, audio_mode, scenario_rules, on_turn)
+    finally:
+        if live is not None:
+            await live.close()
+    turn_rules = [scenario_rules if t.compliance is None else set(t.compliance) for t in scenario.turns]
+    if any("no_card_numbers" in r for r in turn_rules):
+        run.checks.append(_check_log(pipeline, sid))
+    run.wall_ms = (time.perf_counter() - started) * 1e3
+    return run
+
+
+async def _turns(
+    loaded: LoadedScenario, pipeline: Pipeline, run: ScenarioRun, sid: str, live: LiveLine | None, audio_mode: bool,
+    scenario_rules: frozenset[str], on_turn: TurnCallback | None,
+) -> None:
+    scenario = loaded.scenario
+    answered = disclosed = False
     for index, turn in enumerate(scenario.turns):
         turn_start = time.perf_counter()
         kind = "audio" if turn.audio is not None else "say" if turn.say is not None or audio_mode else "text"
         user = turn.user or turn.say or turn.reference or turn.audio or ""
         result: TurnResult | None = None
+        live_checks: list[CheckResult] = []
         error = category = None
         given: _Input | None = None
         rules = scenario_rules if turn.compliance is None else frozenset(turn.compliance)
         try:
             given = await _prepare(pipeline, loaded, turn, audio_mode)
             kind, user = given.kind, given.user
-            result = await _play(pipeline, given, sid)
+            result, live_checks = await _play(pipeline, given, sid, live, turn)
+            if result is None:
+                error, category = "the speech made no turn", "no_turn"
         except VoicebotError as exc:
             error, category = exc.message, exc.category
         except Exception as exc:  # a bug in a backend fails this turn, not the whole suite
             error, category = f"{type(exc).__name__}: {exc}", "internal"
-        checks: list[CheckResult] = []
+        checks: list[CheckResult] = list(live_checks)
         expect = turn.expect
         if result is None:
             if expect.error is not None:
@@ -272,11 +305,6 @@ async def run_scenario(
         run.turns.append(outcome)
         if on_turn is not None:
             await on_turn(outcome)
-    turn_rules = [scenario_rules if t.compliance is None else set(t.compliance) for t in scenario.turns]
-    if any("no_card_numbers" in r for r in turn_rules):
-        run.checks.append(_check_log(pipeline, sid))
-    run.wall_ms = (time.perf_counter() - started) * 1e3
-    return run
 
 
 def _log_paths(pipeline: Pipeline, session_id: str) -> list[Path]:
