@@ -20,7 +20,7 @@ from orchestrator.errors import ConfigError, VoicebotError
 from orchestrator.metrics import MetricsSink
 from orchestrator.realtime import Heard, Utterance
 from orchestrator.report import session_waterfall
-from orchestrator.runtime import BUS, build_pipeline, load_vad
+from orchestrator.runtime import BUS, build_pipeline, load_vad, warm_in_background
 from orchestrator.scenarios import ScenarioError, TurnRun
 from orchestrator.scenarios.record import save_session_as_scenario
 from orchestrator.ui import ChatSession, StepView, TurnOutcome, browser
@@ -55,8 +55,9 @@ try:
     if LOGIN.enabled:
         ensure_auth_secret(SETTINGS.home)
         cl.password_auth_callback(LOGIN.authenticate)
-    # Models load once, at start-up, and serve every chat.
-    PIPELINE = build_pipeline(SETTINGS)
+    # Models load once, at start-up, and serve every chat; the fixed phrases are synthesised in the background.
+    PIPELINE = build_pipeline(SETTINGS, warm=False)
+    warm_in_background(PIPELINE)
     VAD = load_vad(SETTINGS)  # hands-free endpointing: one model, a state per microphone
 except ConfigError as exc:
     print(f"voicebot: cannot start: {exc.message}", file=sys.stderr)
