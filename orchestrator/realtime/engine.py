@@ -222,7 +222,9 @@ class RealtimeEngine:
             return
         if seg is None:
             keep = end - WINDOW
-            if self._last is not None and self._turn_running() and self._within_join(self._clock()):
+            # Keep the last utterance's audio while new speech could still join it.
+            if self._last is not None and (self._may_join() or (self._turn_running()
+                                                               and self._within_join(self._clock()))):
                 keep = min(keep, self._last.start)
             self._tape.forget_before(keep - _samples(cfg.preroll_ms))
             return

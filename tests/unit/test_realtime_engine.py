@@ -119,3 +119,15 @@ async def test_decisions_depend_on_the_audio_not_on_how_it_is_chunked(chunk: int
 
     (utterance,) = talk.utterances
     assert (utterance.start_ms, utterance.end_ms, utterance.endpoint_ms) == (0.0, 1472.0, 1888.0)
+
+
+async def test_speech_long_after_the_endpoint_still_joins_a_turn_that_has_said_nothing_yet() -> None:
+    engine, talk, _out, clock, _stt = engine_for(
+        ["What are your opening hours?", "What are your opening hours? What is my balance?"], hold=True, stop_ms=STOP,
+    )
+    await Stream().talk(1.0).pause(5.0).talk(1.0).pause(0.8).feed(engine, clock)
+
+    first, whole = talk.utterances
+    assert talk.cancelled == 1
+    assert whole.start_ms == first.start_ms
+    assert len(whole.samples) >= 16_000 * 6.5  # both questions and the wait between them
