@@ -77,6 +77,15 @@ class Settings(BaseSettings):
     stt_beam_size: int = Field(default=1, ge=1, le=10)
     stt_language: str = "en"
     stt_threads: int = Field(default=2, ge=1, le=64)
+    # Text Whisper reads as said before each utterance, leaning it to banking words ("percent", "years",
+    # "yes"): measured with `voicebot robustness` (README); "" turns it off.
+    # No figures in it: a figure in the prompt can surface in a transcript the caller never said.
+    stt_prompt: str = (
+        "A caller talks to the bank about a loan: the amount in dollars or grand, the term in years or months, "
+        "the interest rate in percent. Yes, please. No, sorry."
+    )
+    # CTranslate2 workers: how many Whisper decodes run at once (concurrent sessions); 1 queues them.
+    stt_workers: int = Field(default=2, ge=1, le=16)
     # Encode only clip + 3 s (at least 8 s) of context instead of Whisper's fixed 30 s window;
     # a looping decode falls back to the full window. False = stock faster-whisper.
     stt_fit_window: bool = True
@@ -120,6 +129,16 @@ class Settings(BaseSettings):
     fake_replies: str = "This is a scripted reply."
 
     log_level: str = "WARNING"
+
+    # The service (`voicebot serve`): API keys (salted hashes and roles; default home/api-keys.json),
+    # requests per key (a `limits` string such as "120/minute"), the largest request body, how long
+    # a reply's audio is kept in Redis, and how long a worker holds a session while its turn runs
+    # (renewed while it runs, so a killed worker frees the session after this many seconds).
+    api_keys_file: Path | None = None
+    api_rate_limit: str = "120/minute"
+    api_max_request_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    reply_audio_ttl_s: float = Field(default=86_400.0, gt=0)
+    session_lock_s: float = Field(default=5.0, gt=0, le=600)
 
     # Semantic cache (orchestrator/cache): on|off, the cosine similarity a hit needs, the entries' lifetime,
     # where entries live (None: Redis when VOICEBOT_STORE is redis://..., else a file under home/cache)
@@ -177,6 +196,11 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Directory holding the semantic cache's entries and reply audio."""
         return self.home / "cache"
+
+    @property
+    def keys_file(self) -> Path:
+        """The API keys file of the service (``VOICEBOT_API_KEYS_FILE``, else under home)."""
+        return self.api_keys_file or self.home / "api-keys.json"
 
     def ensure_dirs(self) -> None:
         """Create every runtime directory (idempotent)."""

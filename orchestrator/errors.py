@@ -16,7 +16,8 @@ Callers catch at the level they need::
     │   └── InvalidSessionIdError    id fails the session-id pattern
     ├── SessionNotFoundError         an id that no store knows                 (CLI exit 2)
     └── BackendError                 a backend failed while serving a turn
-        └── BackendTimeoutError      it did not answer in time (retryable)
+        ├── BackendTimeoutError      it did not answer in time (retryable)
+        └── StoreUnavailableError    the shared session store (Redis) is away (retryable)
 
 Every error has a ``category`` (a short stable string used in error events)
 and ``retryable``. Vendor exceptions are translated to this tree once, at
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidSessionIdError",
     "SessionNotFoundError",
     "SilentAudioError",
+    "StoreUnavailableError",
     "UnknownBackendError",
     "VoicebotError",
 ]
@@ -156,3 +158,12 @@ class BackendTimeoutError(BackendError):
 
     def __init__(self, message: str, *, stage: str) -> None:
         super().__init__(message, stage=stage, retryable=True)
+
+
+class StoreUnavailableError(BackendError):
+    """The session store cannot be reached; the turn may be tried again once it is back."""
+
+    category = "store_unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, stage="store", retryable=True)

@@ -1,14 +1,16 @@
-"""Atomic file writes (a temporary file in the same directory, then ``os.replace``) and one text reader."""
+"""Atomic file writes (a temporary file in the same directory, then ``os.replace``) and readers of user files."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from orchestrator.errors import InputError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "read_text_lines"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "read_json", "read_text_lines"]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -40,3 +42,13 @@ def read_text_lines(path: Path, what: str = "") -> list[str]:
         raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{name} is not UTF-8 text") from None
+
+
+def read_json(path: Path, error: type[InputError] = InputError, *, missing: str = "file", kind: str = "file") -> Any:
+    """A JSON file the user named; ``error`` says "no such {missing}" or "not a JSON {kind}" when it cannot be used."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: no such {missing}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: not a JSON {kind} ({exc})") from None

@@ -1,8 +1,9 @@
 """Query the structured logs: every event of every session, filtered, and summed up with pandas.
 
-Events come from the per-session JSONL files under ``VOICEBOT_HOME/logs``
-(written by every process, whatever the session store), so the CLI sees
-what the browser app and other ``voicebot`` processes logged.
+Events come from an ``EventSource`` (``orchestrator.eventsource``): the
+per-session JSONL files under ``VOICEBOT_HOME/logs`` (every process on this
+machine writes them), or the Redis Streams when the sessions live in Redis,
+so any machine sees what every worker logged.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import pandas as pd
 
@@ -32,8 +33,10 @@ from orchestrator.events import (
     TurnEnded,
     TurnStarted,
 )
-from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file
-from orchestrator.trace import read_jsonl
+from orchestrator.sessions.ids import validate_session_id
+
+if TYPE_CHECKING:
+    from orchestrator.eventsource import EventSource
 
 __all__ = [
     "LEVELS",
@@ -134,25 +137,23 @@ class LogFilter:
         return self.since is None or _utc(event.wall_time) >= self.since
 
 
-def log_files(logs_dir: Path, session: str | None = None) -> list[Path]:
-    """The JSONL file of one session (validated id) or of every session."""
-    if session is not None:
-        return [session_file(logs_dir, session, ".jsonl")]
-    if not logs_dir.is_dir():
-        return []
-    return sorted(p for p in logs_dir.glob("*.jsonl") if SESSION_ID_PATTERN.fullmatch(p.stem))
+def iter_events(source: EventSource | Path, flt: LogFilter) -> Iterator[Event]:
+    """Every kept event, all sessions merged in wall-clock order; a named session must have events.
 
+    ``source`` is an ``EventSource`` or a directory of JSONL logs.
+    """
+    from orchestrator.eventsource import as_event_source
 
-def iter_events(logs_dir: Path, flt: LogFilter) -> Iterator[Event]:
-    """Every kept event, all sessions merged in wall-clock order; a named session must have a log."""
-    if flt.session is not None and not session_file(logs_dir, flt.session, ".jsonl").exists():
-        raise SessionNotFoundError(f"no log for session {flt.session!r} under {logs_dir}")
+    events = as_event_source(source)
+    if flt.session is not None and not events.has_events(validate_session_id(flt.session)):
+        raise SessionNotFoundError(f"no log for session {flt.session!r} in {events.description}")
     if flt.stage is not None and flt.stage not in STAGES:
         raise LogQueryError(f"unknown stage {flt.stage!r}: choose one of {', '.join(STAGES)}")
     if flt.level is not None and flt.level not in LEVELS:
         raise LogQueryError(f"unknown level {flt.level!r}: choose one of {', '.join(LEVELS)}")
-    # Each file is already in time order, so a streaming merge keeps memory flat.
-    streams = [(e for e in read_jsonl(path) if flt.keeps(e)) for path in log_files(logs_dir, flt.session)]
+    sessions = [flt.session] if flt.session is not None else events.session_ids()
+    # Each session's events are already in time order, so a streaming merge keeps memory flat.
+    streams = [(e for e in events.read(sid) if flt.keeps(e)) for sid in sessions]
     yield from heapq.merge(*streams, key=lambda e: _utc(e.wall_time))
 
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from orchestrator.events import DialogReply, ErrorEvent, Event, TTSChunk, TurnEnded, TurnStarted
+from orchestrator.events import CacheLookup, DialogReply, ErrorEvent, Event, TTSChunk, TurnEnded, TurnStarted
 from orchestrator.logquery import LogFilter, iter_events
+
+if TYPE_CHECKING:
+    from orchestrator.eventsource import EventSource
 
 __all__ = ["CONTENT_TYPE", "MetricsSink", "registry_from_logs", "render"]
 
@@ -40,6 +44,9 @@ class MetricsSink:
         self.intents = Counter("voicebot_intents_total", "Dialog replies, by intent.", ["intent"], registry=r)
         self.cache = Counter("voicebot_tts_cache_total", "Reply pieces served from the TTS cache or synthesised.",
                              ["result"], registry=r)
+        self.semantic = Counter("voicebot_semantic_cache_total",
+                                "Turns by semantic cache outcome: hit, miss (looked up, not served) or skipped.",
+                                ["result"], registry=r)
         self.handoffs = Counter("voicebot_handoffs_total", "Sessions handed over to a person.", registry=r)
         self.contained = Counter("voicebot_contained_total", "Sessions the bot ended itself (no handoff).",
                                  registry=r)
@@ -67,6 +74,9 @@ class MetricsSink:
             self.errors.labels(event.category, event.stage).inc()
         elif isinstance(event, TTSChunk):
             self.cache.labels("hit" if event.cached else "miss").inc()
+        elif isinstance(event, CacheLookup):
+            looked_up = event.similarity is not None
+            self.semantic.labels("hit" if event.cache_hit else "miss" if looked_up else "skipped").inc()
         elif isinstance(event, DialogReply):
             self.intents.labels(event.intent).inc()
             if event.state in (_HANDOFF_STATE, _ENDED_STATE) and event.session_id not in self._finished:
@@ -86,9 +96,9 @@ class MetricsSink:
         return self
 
 
-def registry_from_logs(logs_dir: Path) -> CollectorRegistry:
-    """Fresh metrics computed from every session's JSONL log."""
-    return MetricsSink().feed(iter_events(logs_dir, LogFilter())).registry
+def registry_from_logs(source: EventSource | Path) -> CollectorRegistry:
+    """Fresh metrics computed from every session's events (an ``EventSource`` or a directory of JSONL logs)."""
+    return MetricsSink().feed(iter_events(source, LogFilter())).registry
 
 
 def render(registry: CollectorRegistry) -> bytes:

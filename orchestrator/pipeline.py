@@ -519,7 +519,9 @@ class Pipeline:
         if self.cache is None:
             return None, None
         start = time.perf_counter()
-        lookup = await asyncio.to_thread(self.cache.lookup, user_text, state.dialog, adapter)
+        lookup = await asyncio.to_thread(
+            self.cache.lookup, user_text, state.dialog, adapter, session_id=state.session_id
+        )
         if not lookup.hit:
             return lookup, None
         turn = self.cache.answer(lookup, state.dialog)

@@ -1,23 +1,27 @@
 """Replay a recorded session: redraw it turn by turn, or re-run its inputs and diff every stage.
 
-The record is the session's JSONL events (redacted at the source) plus the
-caller audio the pipeline kept. A re-run feeds the same text or the same
-audio through today's pipeline in a fresh session and compares transcript,
-intent, slots, reply, quoted figures and latency.
+The record is the session's events (redacted at the source), from the JSONL
+logs or the Redis Streams (``orchestrator.eventsource``), plus the caller
+audio the pipeline kept on this machine. A re-run feeds the same text or the
+same audio through today's pipeline in a fresh session (``rr-`` plus a hash of
+the recorded session's id, see ``sessions.lineage``) and compares transcript,
+intent, slots, reply, quoted figures and latency. The CLI runs it without the
+semantic cache unless asked, so a cached answer can never hide what today's
+dialog says.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError, VoicebotError
 from orchestrator.events import AudioReceived, DialogReply, ErrorEvent, Transcript, TurnEnded, TurnStarted
+from orchestrator.eventsource import EventSource, open_event_source
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.sessions.ids import session_file, validate_session_id
-from orchestrator.trace import read_jsonl
+from orchestrator.sessions.lineage import derived_id
 
 __all__ = ["TurnDiff", "TurnRecord", "latency_regressions", "recorded_turns", "rerun"]
 
@@ -45,12 +49,17 @@ class TurnRecord:
         return dict(self.__dict__)
 
 
-def recorded_turns(settings: Settings, session_id: str) -> list[TurnRecord]:
-    """The session's turns from its log; ``SessionNotFoundError`` if it has none."""
+def recorded_turns(settings: Settings, session_id: str, source: EventSource | None = None) -> list[TurnRecord]:
+    """The session's turns from its events (``source``, or the settings' own); ``SessionNotFoundError`` if none."""
     sid = validate_session_id(session_id)
-    path = session_file(settings.logs_dir, sid, ".jsonl")
+    events = source or open_event_source(settings)
     turns: dict[int, TurnRecord] = {}
-    for event in read_jsonl(path) if path.exists() else []:
+    try:
+        recorded = list(events.read(sid))
+    finally:
+        if source is None:
+            events.close()
+    for event in recorded:
         if isinstance(event, TurnStarted):
             turns[event.turn] = TurnRecord(turn=event.turn, input_kind=event.input_kind)
             continue
@@ -69,7 +78,7 @@ def recorded_turns(settings: Settings, session_id: str) -> list[TurnRecord]:
         elif isinstance(event, TurnEnded):
             record.ok, record.timings_ms = event.ok, event.timings_ms
     if not turns:
-        raise SessionNotFoundError(f"no recorded turns for session {sid!r} under {settings.logs_dir}")
+        raise SessionNotFoundError(f"no recorded turns for session {sid!r} in {events.description}")
     return [turns[k] for k in sorted(turns)]
 
 
@@ -126,7 +135,7 @@ async def rerun(
 ) -> tuple[str, list[TurnDiff]]:
     """Feed the recorded inputs through ``pipeline`` in a fresh session; the new id and a diff per turn."""
     sid = validate_session_id(session_id)
-    fresh = f"rr-{uuid.uuid4().hex[:12]}"
+    fresh = derived_id("rr", sid)
     diffs: list[TurnDiff] = []
     for record in records:
         given: dict[str, Any] = {}

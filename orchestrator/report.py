@@ -1,6 +1,6 @@
 """The analytics report: a pandas summary (Markdown and CSV) and matplotlib plots (PNG).
 
-Built from the JSONL event logs: one row per turn with its intent, state and
+Built from the recorded events (JSONL logs or Redis Streams): one row per turn with its intent, state and
 stage timings. Containment is the share of finished sessions (goodbye or
 handoff) that ended without a handoff. The cache hit rate is the reply
 audio cache's (a semantic cache will add its own).
@@ -12,13 +12,16 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from orchestrator.events import DialogReply, Event, TTSChunk, TurnEnded, TurnStarted
 from orchestrator.fsutil import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    from orchestrator.eventsource import EventSource
 
 __all__ = ["STAGES", "Report", "build_report", "session_waterfall", "turns_frame", "waterfall_png", "write_report"]
 
@@ -180,11 +183,11 @@ def write_report(report: Report, out: Path) -> list[Path]:
     return written
 
 
-def session_waterfall(logs_dir: Path, session_id: str) -> bytes | None:
+def session_waterfall(source: EventSource | Path, session_id: str) -> bytes | None:
     """The latency waterfall of one session (what the browser shows), or None before its first turn."""
     from orchestrator.logquery import LogFilter, iter_events
 
-    turns = turns_frame(list(iter_events(logs_dir, LogFilter(session=session_id))))
+    turns = turns_frame(list(iter_events(source, LogFilter(session=session_id))))
     if not len(turns):
         return None
     return waterfall_png(turns, title=f"Latency per turn, session {session_id}")

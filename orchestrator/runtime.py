@@ -14,6 +14,7 @@ import numpy as np
 
 from orchestrator.audio import TARGET_RATE
 from orchestrator.audit import AuditSink
+from orchestrator.audit.key import load_audit_key
 from orchestrator.cache.turns import load_turn_cache
 from orchestrator.config import Settings
 from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
@@ -76,7 +77,7 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     # The home only decides where whisper-base is assembled, so it is not part of the key.
     stt_key: tuple[Any, ...] = (
         "stt", settings.stt, settings.stt_beam_size, settings.stt_language,
-        settings.stt_threads, settings.stt_fit_window,
+        settings.stt_threads, settings.stt_fit_window, settings.stt_workers, settings.stt_prompt,
     )
     if settings.stt == "fake":
         stt_key += (settings.fake_transcripts,)
@@ -105,8 +106,13 @@ def default_store(settings: Settings) -> SessionStore:
 
 
 def default_tracer(settings: Settings, *, live: bool = True, store: SessionStore | None = None) -> Tracer:
-    """JSONL log and audit chain per session, the in-process bus when ``live``, Redis Streams with Redis."""
-    sinks: list[Any] = [JsonlSink(settings.logs_dir), AuditSink(settings.audit_dir)]
+    """JSONL log and audit chain per session, the in-process bus when ``live``, Redis Streams with Redis.
+
+    The audit key is ``VOICEBOT_AUDIT_KEY``, or one generated under ``VOICEBOT_HOME`` on first start
+    (``ConfigError`` for a short or exposed key).
+    """
+    audit = AuditSink(settings.audit_dir, load_audit_key(settings.home))
+    sinks: list[Any] = [JsonlSink(settings.logs_dir), audit]
     if live:
         sinks.append(BUS)
     if isinstance(store, RedisSessionStore):
@@ -150,7 +156,7 @@ def build_pipeline(
         dialog=dialog,
         store=store,
         tracer=tracer or default_tracer(settings, store=store),
-        cache=load_turn_cache(settings),
+        cache=load_turn_cache(settings, dialog),
     )
     if warm:
         pipeline.warm_up()

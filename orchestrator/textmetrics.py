@@ -1,4 +1,8 @@
-"""Word error rate with light normalisation, so "$25,000" and "25000 dollars" agree."""
+"""Word error rate with light normalisation, so "$25,000" and "25000 dollars" agree.
+
+Hesitations ("um", "uh") are dropped on both sides, as Whisper's own English
+normaliser does: a recogniser that leaves out a caller's "um" made no error.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import re
 
 from orchestrator.nlu.numbers import digitize
 
-__all__ = ["normalize_words", "wer"]
+__all__ = ["HESITATIONS", "normalize_words", "wer"]
 
 _PUNCT_RE = re.compile(r"[^\w\s%$.]")
+HESITATIONS = frozenset({"um", "umm", "uh", "uhm", "er", "erm", "hmm", "mm", "mhm"})
 
 
 def normalize_words(text: str) -> list[str]:
@@ -20,7 +25,7 @@ def normalize_words(text: str) -> list[str]:
     text = text.replace("'", "").replace("\u2019", "")
     text = _PUNCT_RE.sub(" ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
-    return [_canonical(w) for w in text.split()]
+    return [_canonical(w) for w in text.split() if w not in HESITATIONS]
 
 
 def _canonical(word: str) -> str:

@@ -26,17 +26,22 @@ def _free_port() -> int:
 
 
 @contextmanager
-def redis_server(workdir: Path) -> Iterator[str]:
-    """Start redis-server (no persistence) and yield its URL; CI must have it, elsewhere it is skipped."""
+def redis_server(workdir: Path, *, port: int | None = None, persist: bool = False) -> Iterator[str]:
+    """Start redis-server and yield its URL; CI must have it, elsewhere it is skipped.
+
+    No persistence unless ``persist`` (an fsync'd append-only file in ``workdir``), so a server
+    started again on the same ``port`` and ``workdir`` comes back with its data, like a restart.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed: scripts/setup.sh --test installs it")
         pytest.skip("redis-server is not installed (scripts/setup.sh --test installs it)")
-    port = _free_port()
+    port = port or _free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    durability = ["--appendonly", "yes", "--appendfsync", "always"] if persist else ["--appendonly", "no"]
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *durability, "--dir", str(workdir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

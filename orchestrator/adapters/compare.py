@@ -7,7 +7,6 @@ A scenario the base passes and the adapter fails is a regression.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from orchestrator.config import Settings
 from orchestrator.nlu.intents import IntentClassifier, load_intent_classifier
 from orchestrator.scenarios.loader import LoadedScenario
 from orchestrator.scenarios.runner import Pipelines, ScenarioRun, run_scenario
+from orchestrator.sessions.lineage import derived_id
 
 __all__ = ["ScenarioComparison", "base_classifier", "compare_on_data", "compare_on_scenarios"]
 
@@ -86,7 +86,7 @@ async def compare_on_scenarios(
         pipeline = pipelines.for_scenario(loaded)
         runs: dict[str, ScenarioRun] = {}
         for side, choice in (("base", BASE), ("adapter", name)):
-            sid = f"cmp-{side}-{uuid.uuid4().hex[:12]}"
+            sid = derived_id("cmp", loaded.scenario.source_session, side)
             await pipeline.set_adapter(sid, choice)
             runs[side] = await run_scenario(loaded, pipeline, session_id=sid)
         result = ScenarioComparison(

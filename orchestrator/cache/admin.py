@@ -31,7 +31,7 @@ from orchestrator.logquery import LogFilter, iter_events
 __all__ = ["LOOKUP_REASONS", "entry_row", "export_entries", "import_entries", "read_questions", "stats", "warm"]
 
 # Reasons of the lookups that searched the index (the others never embedded the question).
-LOOKUP_REASONS = frozenset({"hit", "miss", "slots_differ", "disclosure"})
+LOOKUP_REASONS = frozenset({"hit", "miss", "slots_differ", "topic_differs", "stale", "disclosure"})
 
 
 def entry_row(entry: CacheEntry) -> dict[str, Any]:
@@ -39,6 +39,8 @@ def entry_row(entry: CacheEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "scope": entry.scope,
+        "version": entry.version,
+        "made_by": entry.made_by,
         "intent": entry.intent,
         "question": entry.question,
         "reply": entry.reply,

@@ -43,6 +43,11 @@ class CacheEntry(BaseModel):
 
     id: str
     scope: str  # dialog backend (and intent classifier) that made the answer
+    # cache.versions: the id over what made the answer (FAQ, phrases and templates, dialog and model, adapter,
+    # package) and those parts; an entry of another version is never served. "" before versions existed.
+    version: str = ""
+    made_by: dict[str, str] = Field(default_factory=dict)
+    source: str | None = None  # a hash of the session whose turn made it (see cache.admin.session_source)
     question: str
     signature: list[str]  # see keys.slot_signature
     topic: str | None = None  # the bank FAQ the question asks, see keys.faq_topic

@@ -35,7 +35,7 @@ from orchestrator.compliance import (
     SSN_MASK,
     redact,
 )
-from orchestrator.dialog.faq import FAQS, match_faq
+from orchestrator.dialog import faq as bank_faq
 from orchestrator.nlu.numbers import digitize, find_loan_mentions, parse_decimal
 
 __all__ = ["Signature", "faq_topic", "judge", "personal_data", "slot_signature", "verbatim_topic"]
@@ -130,13 +130,13 @@ def slot_signature(text: str) -> Signature:
 
 def faq_topic(text: str) -> str | None:
     """The id of the bank FAQ ``text`` asks, when the FAQ patterns recognise it."""
-    faq = match_faq(text)
+    faq = bank_faq.match_faq(text)
     return faq.id if faq is not None else None
 
 
 def verbatim_topic(topic: str | None, reply: str) -> str | None:
     """``topic`` if ``reply`` holds that FAQ's answer word for word, else None."""
-    answer = next((faq.answer for faq in FAQS if faq.id == topic), None)
+    answer = next((faq.answer for faq in bank_faq.FAQS if faq.id == topic), None)
     return topic if answer is not None and answer in reply else None
 
 

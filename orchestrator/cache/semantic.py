@@ -4,7 +4,9 @@ A *hit* needs all of:
 
 1. the session's dialog memory is neutral (``policy.is_neutral``);
 2. the question holds no personal data and is not a consent answer (``keys``);
-3. an entry made by the same dialog backend (its *scope*), not expired,
+3. an entry made by the same dialog backend (its *scope*) under the same
+   *version* of everything that made the answer (``versions.maker``: FAQ,
+   phrases and templates, dialog and model, adapter, package), not expired,
 4. whose question has the **same slot signature** (amounts, rates, terms,
    every number, currency, product, negation) and, when the entry is an
    FAQ's own answer, asks no other FAQ, and
@@ -48,13 +50,16 @@ class Probe:
     """The outcome of one lookup.
 
     ``reason`` is ``hit``, ``miss`` (nothing similar enough), ``slots_differ``
-    (similar, but other figures), or why no lookup ran: ``state``,
-    ``personal:<kind>``, ``consent``, ``empty``, ``long``.
+    (similar, but other figures), ``stale`` (it would have hit, but the
+    answer was made by another version of the FAQ, dialog, adapter or
+    package), or why no lookup ran: ``state``, ``personal:<kind>``,
+    ``consent``, ``empty``, ``long``.
     """
 
     question: str
     reason: str
     scope: str = ""
+    version: str = ""
     signature: Signature = ()
     topic: str | None = None
     vector: np.ndarray | None = field(default=None, repr=False)
@@ -96,10 +101,12 @@ class SemanticCache:
         threshold: float,
         ttl_s: float,
         scope: str,
+        version: str = "",
         topic_threshold: float | None = None,
         approx_min: int = APPROX_MIN_ENTRIES,
     ) -> None:
         self.encoder = encoder
+        self.version = version
         self.store = store
         self.threshold = threshold
         # None: no lower bar for questions on the same FAQ.
@@ -154,28 +161,33 @@ class SemanticCache:
         """One unit vector for ``text``."""
         return self.encoder.encode([text])[0]
 
-    def probe(self, text: str, memory: Mapping[str, Any] | None = None, *, scope: str | None = None) -> Probe:
+    def probe(
+        self, text: str, memory: Mapping[str, Any] | None = None, *, scope: str | None = None,
+        version: str | None = None,
+    ) -> Probe:
         """Look ``text`` up for a session whose dialog memory is ``memory`` (None: a fresh session).
 
-        ``scope`` (default: the cache's) names the dialog that would answer; only its entries count.
+        ``scope`` and ``version`` (default: the cache's) name the dialog that would answer and the
+        version of what it answers from; only entries made by both count.
         """
         start = time.perf_counter()
         scope = self.scope if scope is None else scope
+        version = self.version if version is None else version
         question = redact(" ".join(text.split()))
         if memory is not None and not is_neutral(memory):
-            return Probe(question, "state", scope)
+            return Probe(question, "state", scope, version)
         if (why := refusal(question)) is not None:
-            return Probe(question, why, scope)
+            return Probe(question, why, scope, version)
         self.refresh()
         signature = slot_signature(question)
         topic = faq_topic(question)
         vector = self.embed(question)
-        entry, similarity, reason = self._nearest(vector, signature, topic, scope)
+        entry, similarity, reason = self._nearest(vector, signature, topic, scope, version)
         ms = (time.perf_counter() - start) * 1000.0
-        return Probe(question, reason, scope, signature, topic, vector, entry, similarity, ms)
+        return Probe(question, reason, scope, version, signature, topic, vector, entry, similarity, ms)
 
     def _nearest(
-        self, vector: np.ndarray, signature: Signature, topic: str | None, scope: str
+        self, vector: np.ndarray, signature: Signature, topic: str | None, scope: str, version: str
     ) -> tuple[CacheEntry | None, float | None, str]:
         now = time.time()
         best: float | None = None
@@ -194,9 +206,12 @@ class SemanticCache:
                     similarity, threshold=self.threshold, topic_threshold=self.topic_threshold,
                     signatures=(tuple(entry.signature), signature), topics=(entry.topic, topic),
                 )
+                if verdict == "hit" and entry.version != version:
+                    reason = "stale"  # yesterday's FAQ, dialog, adapter or package made it: never served
+                    continue
                 if verdict == "hit":
                     return entry, round(similarity, 4), "hit"
-                if verdict != "miss" and similarity >= self.threshold:
+                if verdict != "miss" and similarity >= self.threshold and reason != "stale":
                     reason = verdict  # similar enough, but other figures or another FAQ
         return None, None if best is None else round(best, 4), reason
 
@@ -221,6 +236,8 @@ class SemanticCache:
         figures: Mapping[str, str] | None = None,
         memory_delta: Mapping[str, Any] | None = None,
         cost_ms: float = 0.0,
+        made_by: Mapping[str, str] | None = None,
+        source: str | None = None,
     ) -> tuple[CacheEntry | None, str]:
         """Store the answer to a probed question if policy allows; (entry, "stored") or (None, why not)."""
         policy = policy_for(intent)
@@ -238,6 +255,9 @@ class SemanticCache:
         entry = CacheEntry(
             id=new_entry_id(),
             scope=probe.scope or self.scope,
+            version=probe.version,
+            made_by=dict(made_by or {}),
+            source=source,
             question=probe.question,
             signature=list(probe.signature),
             topic=verbatim_topic(probe.topic, reply),

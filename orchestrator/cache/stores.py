@@ -193,11 +193,11 @@ class RedisCacheStore:
     prefix = "voicebot:cache"
 
     def __init__(self, url: str, client: Any | None = None) -> None:
-        from orchestrator.sessions.redis_store import connect
+        from orchestrator.sessions.redis_store import connect, display_url
 
         self.url = url
         self.client = client or connect(url)
-        self.description = f"redis {url.split('@')[-1]}"  # never show a password in the URL
+        self.description = f"redis {display_url(url)}"
 
     def _key(self, entry_id: str) -> str:
         return f"{self.prefix}:entry:{entry_id}"
@@ -205,10 +205,12 @@ class RedisCacheStore:
     def _call(self, what: str, fn: Any, *args: Any) -> Any:
         import redis
 
+        from orchestrator.sessions.redis_store import scrub
+
         try:
             return fn(*args)
         except redis.RedisError as exc:
-            raise BackendError(f"Redis cache: {what} failed: {exc}", stage="cache") from None
+            raise BackendError(f"Redis cache: {what} failed: {scrub(str(exc), self.url)}", stage="cache") from None
 
     def load(self) -> list[CacheEntry]:
         """Every live entry; ids whose key has expired are dropped from the id set."""
@@ -289,4 +291,6 @@ def open_cache_store(settings: Settings) -> CacheStore:
         return MemoryCacheStore()
     if choice.startswith(("redis://", "rediss://", "unix://")):
         return RedisCacheStore(choice)
-    raise ConfigError(f"unknown VOICEBOT_CACHE_STORE {choice!r}: use file, memory or redis://host:port/db")
+    from orchestrator.sessions.redis_store import display_url
+
+    raise ConfigError(f"unknown VOICEBOT_CACHE_STORE {display_url(choice)!r}: use file, memory or redis://host:port/db")

@@ -33,6 +33,9 @@ def bench(
     tts: Annotated[str | None, typer.Option(help="TTS backend (overrides VOICEBOT_TTS).")] = None,
     llm: Annotated[str | None, typer.Option(help="Dialog backend (overrides VOICEBOT_LLM).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON report.")] = False,
+    soak: Annotated[
+        int | None, typer.Option(min=50, max=100_000, help="Also soak: N text turns, RSS and open-file growth.")
+    ] = None,
 ) -> None:
     """Run voice turns end to end and report p50/p95 latencies, STT RTF, memory and start-up time.
 
@@ -59,4 +62,12 @@ def bench(
         report = asyncio.run(
             run_bench(settings, turns, progress=lambda done, _total: bar.update(task, completed=done))
         )
+    if soak is not None:
+        from orchestrator.soak import run_soak
+
+        soak_bar = Progress(TextColumn("[bold]soak"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=err_console, transient=True, disable=not err_console.is_terminal)
+        with voicebot_errors(as_json), soak_bar as bar:
+            task = bar.add_task("turns", total=soak)
+            report["soak"] = run_soak(settings, soak, progress=lambda done, _total: bar.update(task, completed=done))
     print_json(report)

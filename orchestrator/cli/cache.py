@@ -17,9 +17,10 @@ from orchestrator.cache.encoders import load_cache_encoder
 from orchestrator.cache.semantic import SemanticCache
 from orchestrator.cache.stores import CacheStore, open_cache_store
 from orchestrator.cache.tune import load_pairs, thresholds_between, tune
-from orchestrator.cache.turns import session_scope
+from orchestrator.cache.turns import session_scope, session_version
 from orchestrator.cli.common import EXIT_FAILED, EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
 from orchestrator.config import Settings
+from orchestrator.llm.base import DialogBackend
 
 __all__ = ["cache_app"]
 
@@ -43,11 +44,12 @@ def _opened(settings: Settings) -> Iterator[CacheStore]:
         store.close()
 
 
-def _semantic(settings: Settings, store: CacheStore) -> SemanticCache:
-    """The cache as the pipeline sees it (loads the encoder)."""
+def _semantic(settings: Settings, store: CacheStore, dialog: DialogBackend | None = None) -> SemanticCache:
+    """The cache as the pipeline sees it (loads the encoder): its scope and today's version."""
     cache = SemanticCache(
         load_cache_encoder(settings.cache_encoder), store, threshold=settings.cache_threshold,
         topic_threshold=settings.cache_topic_threshold, ttl_s=settings.cache_ttl_s, scope=session_scope(settings),
+        version=session_version(settings, dialog).id,
     )
     cache.refresh()
     return cache
@@ -132,7 +134,7 @@ def warm_command(
 
         dialog = DIALOG_BACKENDS.create(settings.llm, settings)
         with _opened(settings) as store:
-            results = warm(_semantic(settings, store), dialog, questions)
+            results = warm(_semantic(settings, store, dialog), dialog, questions)
     stored = sum(r["stored"] for r in results)
     if as_json:
         print_json({"questions": len(results), "stored": stored, "results": results})

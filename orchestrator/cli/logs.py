@@ -10,6 +10,7 @@ from rich.table import Table
 
 from orchestrator.cli.common import EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
 from orchestrator.cli.render import event_line
+from orchestrator.eventsource import opened_event_source
 from orchestrator.logquery import LEVELS, STAGES, LogFilter, LogQueryError, iter_events, parse_since, summarize
 
 __all__ = ["orchestrator_log"]
@@ -23,7 +24,11 @@ def orchestrator_log(
     summary: Annotated[bool, typer.Option("--summary", help="Counts and p50/p95 ms per stage instead.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line (or one summary object).")] = False,
 ) -> None:
-    """Print the structured event log of every session (or one), filtered."""
+    """Print the structured event log of every session (or one), filtered.
+
+    Events come from the JSONL logs under VOICEBOT_HOME, or from the Redis Streams
+    when VOICEBOT_STORE is redis://..., so any machine sees every worker's events.
+    """
     settings = load_settings(as_json=as_json)
     try:
         flt = LogFilter(
@@ -32,8 +37,8 @@ def orchestrator_log(
             level=level.upper() if level else None,
             since=parse_since(since) if since else None,
         )
-        with voicebot_errors(as_json):
-            events = iter_events(settings.logs_dir, flt)
+        with voicebot_errors(as_json), opened_event_source(settings) as source:
+            events = iter_events(source, flt)
             if summary:
                 result = summarize(events)
                 if as_json:

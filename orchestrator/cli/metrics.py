@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from orchestrator.cli.common import load_settings
+from orchestrator.cli.common import load_settings, voicebot_errors
+from orchestrator.eventsource import opened_event_source
 from orchestrator.metrics import CONTENT_TYPE, registry_from_logs, render
 
 __all__ = ["metrics_app"]
@@ -21,7 +22,8 @@ metrics_app = typer.Typer(help="Prometheus metrics: latency per stage, turns, er
 def show_command() -> None:
     """Print the metrics once, in the Prometheus text format."""
     settings = load_settings()
-    sys.stdout.write(render(registry_from_logs(settings.logs_dir)).decode("utf-8"))
+    with voicebot_errors(), opened_event_source(settings) as source:
+        sys.stdout.write(render(registry_from_logs(source)).decode("utf-8"))
 
 
 @metrics_app.command("serve")
@@ -37,7 +39,8 @@ def serve_command(
             if self.path.split("?", 1)[0] != "/metrics":
                 self.send_error(404, "only /metrics is served here")
                 return
-            body = render(registry_from_logs(settings.logs_dir))
+            with opened_event_source(settings) as source:
+                body = render(registry_from_logs(source))
             self.send_response(200)
             self.send_header("Content-Type", CONTENT_TYPE)
             self.send_header("Content-Length", str(len(body)))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,75 +10,14 @@ from rich.console import Console
 
 from orchestrator.cli.common import load_settings, print_json, voicebot_errors
 from orchestrator.cli.render import event_line
-from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError
-from orchestrator.events import DialogReply, Event, TurnEnded, TurnStarted, parse_event
+from orchestrator.events import DialogReply, Event, TurnEnded, TurnStarted
+from orchestrator.eventsource import FINAL_STATES, follow_jsonl, open_follow, session_exists, watch
 from orchestrator.logquery import event_level
 from orchestrator.runtime import default_store
-from orchestrator.sessions.base import SessionStore
-from orchestrator.sessions.ids import session_file, validate_session_id
-from orchestrator.sessions.redis_store import RedisEventStream, RedisSessionStore
+from orchestrator.sessions.ids import validate_session_id
 
-__all__ = ["FINAL_STATES", "follow_jsonl", "follow_redis", "monitor_session"]
-
-FINAL_STATES = ("ended", "handoff")
-
-
-def follow_jsonl(path: Path, poll_s: float = 0.1) -> Iterator[Event | None]:
-    """Events appended to a JSONL file as they are written; None each time it has caught up.
-
-    A torn last line waits for its end; a file that shrinks (purged and begun
-    again) is read from the start.
-    """
-    offset = 0
-    pending = b""
-    while True:
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            size = 0
-        if size < offset:
-            offset, pending = 0, b""
-        if size > offset:
-            with path.open("rb") as handle:
-                handle.seek(offset)
-                chunk = handle.read(size - offset)
-            offset += len(chunk)
-            *lines, pending = (pending + chunk).split(b"\n")
-            for line in lines:
-                if line.strip():
-                    try:
-                        yield parse_event(line)
-                    except ValueError:
-                        continue
-        yield None
-        time.sleep(poll_s)
-
-
-def follow_redis(store: RedisSessionStore, sid: str, block_ms: int | None = 500) -> Iterator[Event | None]:
-    """Events on the session's Redis Stream, from its start; None each time it has caught up."""
-    stream = RedisEventStream(store.client)
-    last = "0"
-    while True:
-        for entry_id, event in stream.read(sid, last, block_ms=block_ms):
-            last = entry_id
-            yield event
-        yield None
-
-
-def _exists(settings: Settings, store: SessionStore, sid: str) -> bool:
-    if store.load(sid) is not None or session_file(settings.logs_dir, sid, ".jsonl").exists():
-        return True
-    # A first turn still running on another machine has events but no saved state yet.
-    return isinstance(store, RedisSessionStore) and RedisEventStream(store.client).has_events(sid)
-
-
-def _source(settings: Settings, store: SessionStore, sid: str, follow: bool) -> Iterator[Event | None]:
-    log = session_file(settings.logs_dir, sid, ".jsonl")
-    if isinstance(store, RedisSessionStore) and (follow or not log.exists()):
-        # The stream reaches other machines; a local log (complete, never trimmed) is best for history.
-        return follow_redis(store, sid, 500 if follow else None)
-    return follow_jsonl(log)
+__all__ = ["FINAL_STATES", "follow_jsonl", "monitor_session"]
 
 
 _STYLES = {"ERROR": "bold red", "WARNING": "yellow", "DEBUG": "dim"}
@@ -111,12 +48,12 @@ def monitor_session(
         store = default_store(settings)
     try:
         with voicebot_errors(as_json):
-            if not (follow and wait) and not _exists(settings, store, sid):
+            source, events = open_follow(settings, store, sid, follow)
+            if not (follow and wait) and not session_exists(store, source, sid):
                 raise SessionNotFoundError(
                     f"no session {sid!r} (no state and no log); use --follow --wait to wait for it"
                 )
-            source = _source(settings, store, sid, follow)
-            _show(source, sid, follow, idle_timeout, as_json, console)
+            _show(events, sid, follow, idle_timeout, as_json, console)
     except KeyboardInterrupt:
         pass  # Ctrl-C is the normal way out of --follow
     finally:
@@ -126,19 +63,9 @@ def monitor_session(
 def _show(
     source: Iterator[Event | None], sid: str, follow: bool, idle_timeout: float, as_json: bool, console: Console
 ) -> None:
-    # The dialog state of the last reply; a failed turn leaves it as it was, like the session does.
-    state: str | None = None
+    last: Event | None = None
     in_turn = False
-    idle_since = time.monotonic()
-    for event in source:
-        if event is None:  # caught up with everything written so far
-            over = not in_turn and state in FINAL_STATES
-            if not follow or over:
-                break
-            if idle_timeout and time.monotonic() - idle_since > idle_timeout:
-                break
-            continue
-        idle_since = time.monotonic()
+    for event in watch(source, follow, idle_timeout):
         if as_json:
             print_json(event.model_dump(mode="json"))
         else:
@@ -147,6 +74,7 @@ def _show(
         if isinstance(event, TurnStarted | TurnEnded):
             in_turn = isinstance(event, TurnStarted)
         elif isinstance(event, DialogReply):
-            state = event.state
+            last = event
+    state = last.state if isinstance(last, DialogReply) else None
     if follow and not in_turn and state in FINAL_STATES and not as_json:
         console.print(f"session {sid} {state}", markup=False)

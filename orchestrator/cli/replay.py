@@ -24,19 +24,26 @@ def replay_session(
         float,
         typer.Option("--latency-tolerance", min=0.0, help="Allowed slow-down of each stage (0.5 = 50%) plus slack."),
     ] = 0.5,
+    use_cache: Annotated[
+        bool, typer.Option("--cache", help="Let the semantic cache answer re-run turns (by default it is bypassed).")
+    ] = False,
     latency_slack_ms: Annotated[
         float, typer.Option("--latency-slack-ms", min=0.0, help="Fixed milliseconds each stage may add on top.")
     ] = 100.0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
-    """Draw a recorded session turn by turn; with --rerun, exit 1 if any stage changed."""
+    """Draw a recorded session turn by turn; with --rerun, exit 1 if any stage changed.
+
+    A re-run bypasses the semantic cache unless --cache is given, so what is compared is what today's
+    dialog says, not an answer cached yesterday.
+    """
     settings = load_settings(as_json=as_json)
     with voicebot_errors(as_json):
         records = recorded_turns(settings, session_id)
         if not rerun_inputs:
             _show(records, as_json)
             return
-        pipeline = build_pipeline(settings, warm=False)
+        pipeline = build_pipeline(settings.model_copy(update={"cache": settings.cache and use_cache}), warm=False)
         try:
             fresh, diffs = asyncio.run(rerun(pipeline, records, session_id, tolerance=latency_tolerance,
                                               slack_ms=latency_slack_ms))
@@ -45,7 +52,7 @@ def replay_session(
     regressions = [d for d in diffs if d.regression]
     if as_json:
         print_json({"session_id": session_id, "rerun_session_id": fresh, "regressions": len(regressions),
-                    "turns": [d.as_dict() for d in diffs]})
+                    "cache": pipeline.cache is not None, "turns": [d.as_dict() for d in diffs]})
     else:
         _show_diffs(session_id, fresh, diffs)
     if regressions:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from orchestrator.cli.common import EXIT_USAGE, fail, load_settings, print_json, voicebot_errors
+from orchestrator.eventsource import opened_event_source
 from orchestrator.logquery import LogFilter, LogQueryError, iter_events, parse_since
 from orchestrator.report import build_report, write_report
 
@@ -21,12 +22,15 @@ def report(
     session: Annotated[str | None, typer.Option("--session", "-s", help="Only this session.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON too.")] = False,
 ) -> None:
-    """Summarise turns, latency per stage, intents, containment, handoffs and cache hits, with plots."""
+    """Summarise turns, latency per stage, intents, containment, handoffs and cache hits, with plots.
+
+    Reads the JSONL logs, or the Redis Streams when VOICEBOT_STORE is redis://....
+    """
     settings = load_settings(as_json=as_json)
     try:
         flt = LogFilter(session=session, since=parse_since(since) if since else None)
-        with voicebot_errors(as_json):
-            events = list(iter_events(settings.logs_dir, flt))
+        with voicebot_errors(as_json), opened_event_source(settings) as source:
+            events = list(iter_events(source, flt))
     except LogQueryError as exc:
         fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
     if not events:

@@ -71,6 +71,11 @@ def run_scenario_command(
         float,
         typer.Option("--latency-tolerance", min=0.0, help="Allowed p50 slow-down against the baseline (0.5 = 50%)."),
     ] = 0.5,
+    use_cache: Annotated[
+        bool,
+        typer.Option("--cache", help="Let the semantic cache answer every scenario (by default only scenarios "
+                     "with cache: expectations use it)."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as one JSON object.")] = False,
 ) -> None:
     """Run scenarios through the pipeline and check every expectation; exit 1 on any failure or regression."""
@@ -94,7 +99,7 @@ def run_scenario_command(
         fail(exc.message, EXIT_USAGE, as_json=as_json, category=exc.category)
 
     settings = load_settings(as_json=as_json)
-    pipelines = Pipelines(settings)
+    pipelines = Pipelines(settings, use_cache=use_cache)
     try:
         with voicebot_errors(as_json):
             suite = _run_with_progress(loaded, pipelines, repeat, workers, audio, default_compliance, quiet=as_json)

@@ -21,10 +21,10 @@ from orchestrator.sessions.admin import (
     list_sessions,
     load_or_fail,
     orphan_logs,
-    purge_session,
     session_files,
 )
 from orchestrator.sessions.ids import validate_session_id
+from orchestrator.sessions.purge import derived_sessions, purge_session
 
 __all__ = ["sessions_app"]
 
@@ -125,7 +125,9 @@ def purge_command(
     yes: Annotated[bool, typer.Option("--yes", help="Required with --older-than (no prompt in scripts).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Delete sessions: their state, event log and audio. State goes first, so an interrupted purge can be re-run."""
+    """Delete sessions and the sessions derived from them (rr-/scn-/cmp-): state, event log, kept audio and the
+    cache entries they made. State goes first, so an interrupted purge can be re-run. The audit chain is kept
+    (retention; it holds only redacted text), and the output says so."""
     settings = load_settings(as_json=as_json)
     if not session_ids and older_than is None:
         fail("name the sessions to purge, or give --older-than AGE --yes", EXIT_USAGE, as_json=as_json,
@@ -138,7 +140,8 @@ def purge_command(
         try:
             targets = list(session_ids or [])
             for sid in targets:  # every named id is checked before anything is deleted
-                if store.load(validate_session_id(sid)) is None and not session_files(settings, sid):
+                if store.load(validate_session_id(sid)) is None and not session_files(settings, sid) \
+                        and not derived_sessions(settings, store, sid):
                     raise SessionNotFoundError(f"no session {sid!r}: no state, no log and no audio")
             if cutoff is not None:
                 targets += [s.session_id for s in list_sessions(store, cutoff)]
@@ -148,8 +151,18 @@ def purge_command(
             store.close()
     if as_json:
         print_json({"purged": results})
-    else:
-        Console().print(f"purged {len(results)} session(s)", markup=False)
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    for r in results:
+        derived = f", {len(r['derived_sessions'])} derived session(s) ({', '.join(r['derived_sessions'])})" \
+            if r["derived_sessions"] else ""
+        console.print(f"purged {r['session_id']}: {len(r['states_deleted'])} state(s), {len(r['files_deleted'])} "
+                      f"file(s) (log and audio){derived}, {r['cache_entries_deleted']} cache entr"
+                      f"{'y' if r['cache_entries_deleted'] == 1 else 'ies'}", markup=False)
+        if r["kept"]:
+            chains = ", ".join(k["session_id"] for k in r["kept"])
+            console.print(f"  kept: the audit chain of {chains}: {r['kept'][0]['why']}", markup=False)
+    console.print(f"purged {len(results)} session(s)", markup=False)
 
 
 @sessions_app.command("to-scenario")

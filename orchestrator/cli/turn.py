@@ -29,8 +29,11 @@ __all__ = ["turn", "turn_payload"]
 _CALL_FIELDS = {"model", "round", "attempt", "ok", "status", "category", "ms", "first_token_ms", "tool_calls"}
 
 
-def turn_payload(result: TurnResult, audio_path: Path | None, backends: dict[str, str]) -> dict[str, Any]:
-    """The machine-readable shape of one turn (what ``--json`` prints)."""
+def turn_payload(result: TurnResult, audio_path: Path | str | None, backends: dict[str, str]) -> dict[str, Any]:
+    """The machine-readable shape of one turn (what ``--json`` prints and the service returns).
+
+    ``audio_path`` is where the reply audio is: a file for the CLI, a URL path for the service.
+    """
     reply = next((e for e in result.events if isinstance(e, DialogReply)), None)
     llm = {
         "source": reply.source if reply else "",

@@ -8,13 +8,17 @@ One turn, in order:
 2. The chat request goes out with the banking tools, the redacted words of
    the last few turns and the caller's redacted words. Tool calls run
    against :mod:`orchestrator.llm.tools` and go back to the model.
-3. Text streams back. Each finished sentence passes the figure guard and
-   goes to ``on_text`` (the pipeline's TTS) before the completion ends.
+3. Text streams back. Each finished sentence passes the figure guard
+   (every figure, in its role, from a tool result of this turn or the
+   caller's own value: :mod:`orchestrator.llm.guard`) and goes to
+   ``on_text`` (the pipeline's TTS) before the completion ends.
 4. A retryable failure (429, 5xx, timeout, dropped connection) before any
    sentence was spoken is retried with exponential backoff, within a
-   deadline. Anything else, or a sentence with a figure no tool result
-   backs, ends the LLM's part: the rules answer is said instead, and the
-   turn carries a :class:`DialogNote` the pipeline turns into an error event.
+   deadline. Anything else, or a sentence with an unbacked figure, ends the
+   LLM's part: that sentence and everything after it are never spoken, the
+   sentences already spoken stay spoken (each passed the guard on its own),
+   the rules answer is said after them, and the turn carries a
+   :class:`DialogNote` the pipeline turns into an error event.
 """
 
 from __future__ import annotations
@@ -24,13 +28,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from orchestrator.compliance import redact
 from orchestrator.llm.base import DialogBackend, DialogNote, DialogTurn
 from orchestrator.llm.chat import ChatClient, LLMError
-from orchestrator.llm.guard import unbacked_figures
+from orchestrator.llm.guard import Figure, caller_figures, unbacked_figures
 from orchestrator.llm.tools import TOOL_SCHEMAS, ToolResult, run_tool
 from orchestrator.tts.chunking import split_sentences
 
@@ -67,10 +70,11 @@ class LLMOptions:
 
 
 class UnbackedFigureError(Exception):
-    """A sentence of the reply holds figures that no tool result and no word of the caller backs."""
+    """A sentence of the reply holds figures that no tool result and no value of the caller backs in their role."""
 
-    def __init__(self, figures: list[Decimal], sentence: str) -> None:
-        super().__init__(f"unbacked figures {', '.join(str(f) for f in figures)}")
+    def __init__(self, figures: list[Figure], sentence: str) -> None:
+        said = ", ".join(f"{f.said} as {'a' if f.role[0] not in 'aeiou' else 'an'} {f.role}" for f in figures)
+        super().__init__(f"{said}, which no tool result of this turn backs")
         self.figures = figures
         self.sentence = sentence
 
@@ -88,16 +92,17 @@ class _Turn:
 
     user_text: str
     on_text: Callable[[str], None] | None
+    caller: list[Figure] = field(default_factory=list)  # the caller's own values, see guard.caller_figures
     spoken: list[str] = field(default_factory=list)
     buffer: str = ""
     tool_results: list[ToolResult] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
 
-    def tool_values(self) -> list[str]:
-        return [v for result in self.tool_results for v in result.values]
+    def backing(self) -> list[Figure]:
+        return [figure for result in self.tool_results for figure in result.backing]
 
     def say(self, sentence: str) -> None:
-        figures = unbacked_figures(sentence, self.tool_values(), self.user_text)
+        figures = unbacked_figures(sentence, self.backing(), self.caller)
         if figures:
             raise UnbackedFigureError(figures, sentence)
         self.spoken.append(sentence)
@@ -164,7 +169,8 @@ class LLMDialog:
             if on_text is not None:
                 on_text(shadow.text)
             return _with_history(shadow, memory, user_text, shadow.text, self.options.history_turns, source="rules")
-        turn = _Turn(user_text=redact(user_text), on_text=on_text)
+        clean = redact(user_text)
+        turn = _Turn(user_text=clean, on_text=on_text, caller=caller_figures(clean, shadow.slots))
         history = list(memory.get("llm_history", []))
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history, {"role": "user", "content": turn.user_text}]
         notes: list[DialogNote] = []
@@ -172,8 +178,9 @@ class LLMDialog:
         try:
             self._converse(messages, turn, model or self.options.model)
         except UnbackedFigureError as exc:
-            flagged = [str(f) for f in exc.figures]
-            notes.append(DialogNote("llm_unbacked_figure", f"the LLM said {exc}; the rules answer replaced it", False))
+            flagged = [f"{f.role} {f.said}" for f in exc.figures]
+            notes.append(DialogNote("llm_unbacked_figure", f"the LLM said {exc}; that sentence and the rest of "
+                                    "its answer were not spoken, the rules answer was", False))
         except LLMError as exc:
             notes.append(DialogNote(exc.category, exc.message, exc.retryable))
         except Exception as exc:  # a bug here must cost one LLM answer, never the caller's turn

@@ -7,8 +7,11 @@ Each tool has a JSON schema (the OpenAI/Mistral ``tools`` format, which both
 SDKs accept) and a handler over the exact ``Decimal`` functions of
 :mod:`orchestrator.domain.loans`. ``run_tool`` never raises: bad arguments
 come back to the model as ``{"error": ...}`` so it can ask the caller again.
-Every number a tool returns is also kept in ``ToolResult.values``, which is
-what the figure guard accepts as backing for the reply.
+Every number a tool returns is also kept in ``ToolResult.backing`` with its
+role (a payment, an APR, a term in months...): the figure guard accepts a
+figure in the reply only when a tool result holds it in the same role. The
+FAQ's answers are prose, so their figures get their roles the way the
+reply's do.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from orchestrator.dialog.faq import match_faq
 from orchestrator.dialog.quotes import make_quote
 from orchestrator.domain.apr import LoanInputError
 from orchestrator.domain.loans import amortization_schedule, max_principal
-from orchestrator.llm.guard import figures_in
+from orchestrator.llm.guard import Figure, Role, figures_in
 
 __all__ = ["TOOL_SCHEMAS", "ToolResult", "run_tool"]
 
@@ -80,7 +83,7 @@ class ToolResult:
 
     name: str
     content: str  # JSON text for the ``tool`` message
-    values: tuple[str, ...] = ()  # every number in the result and its inputs
+    backing: tuple[Figure, ...] = ()  # every figure in the result and its inputs, with its role
     slots: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, str] = field(default_factory=dict)
     ok: bool = True
@@ -169,22 +172,42 @@ _HANDLERS: dict[str, Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, 
 }
 
 
-def _numbers_in(value: Any) -> list[str]:
+# The role of each number a tool returns (or was given), by its key; see orchestrator.llm.guard.
+_FIELD_ROLES: dict[str, Role] = {
+    "principal": "amount",
+    "max_principal": "amount",
+    "total": "amount",
+    "total_repayable": "amount",
+    "total_interest": "amount",
+    "interest": "amount",
+    "balance": "amount",
+    "payment": "payment",
+    "final_payment": "payment",
+    "monthly_budget": "payment",
+    "apr": "apr",
+    "rate_percent": "rate",
+    "annual_rate_percent": "rate",
+    "term_months": "term",
+    "payments": "term",  # the number of monthly payments
+    "period": "count",
+    "rows_omitted": "count",
+}
+
+
+def _backing(value: Any, key: str = "") -> list[Figure]:
+    """Every figure in a tool's result, each in the role its key gives it; prose gets the reply's rules."""
     if isinstance(value, dict):
-        return [n for v in value.values() for n in _numbers_in(v)]
+        return [f for k, v in value.items() for f in _backing(v, str(k))]
     if isinstance(value, list):
-        return [n for v in value for n in _numbers_in(v)]
-    if isinstance(value, bool):
+        return [f for v in value for f in _backing(v, key)]
+    if isinstance(value, bool) or value is None:
         return []
-    if isinstance(value, int | float | Decimal):
-        return [str(value)]
+    role = _FIELD_ROLES.get(key)
+    if role is not None:
+        figure = Figure.of(role, value)
+        return [figure] if figure is not None else []
     if isinstance(value, str):
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            # Prose (an FAQ answer): every figure in it backs the same figure in the reply.
-            return [str(f) for f in figures_in(value)]
-        return [value]
+        return figures_in(value)  # an FAQ answer: "cost 25 dollars", "9 am to 5 pm"
     return []
 
 
@@ -203,5 +226,5 @@ def run_tool(name: str, arguments: str | dict[str, Any]) -> ToolResult:
     except (LoanInputError, ValueError, TypeError) as exc:
         return ToolResult(name, json.dumps({"error": str(exc)}), ok=False)
     clean_slots = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in slots.items()}
-    values = tuple(_numbers_in(result)) + tuple(_numbers_in(clean_slots))
-    return ToolResult(name, json.dumps(result), values=values, slots=clean_slots, figures=figures)
+    backing = tuple(_backing(result)) + tuple(_backing(clean_slots))
+    return ToolResult(name, json.dumps(result), backing=backing, slots=clean_slots, figures=figures)

@@ -1,8 +1,11 @@
 """Numbers as people say them and as Whisper writes them.
 
 ``digitize`` rewrites spoken numbers as digits ("twenty five thousand" ->
-"25000", "six and a half" -> "6.5", "25k" -> "25000"); ``extract_loan_terms``
+"25000", "six and a half" -> "6.5", "25k" and "thirty K" -> "25000", "30 grand"
+-> "30000 dollars", "three oh thousand" -> "30000"); ``extract_loan_terms``
 then reads an amount, an interest rate and a term from the result.
+``find_loan_mentions`` also honours a correction in the same breath:
+"20000 dollars, no, sorry, 25000 dollars" means 25000.
 """
 
 from __future__ import annotations
@@ -34,6 +37,16 @@ _TOKEN = rf"(?:{_NUMBER_WORD}|{_DIGITS}|a|an|and|point|half|quarter)"
 # A run of number-ish tokens separated by spaces or hyphens.
 _RUN_RE = re.compile(rf"(?<![\w.]){_TOKEN}(?:[\s-]+{_TOKEN})*(?![\w])", re.IGNORECASE)
 _K_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*k\b", re.IGNORECASE)
+# "30 grand" is money slang for 30,000 dollars.
+_GRAND_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s+grand\b", re.IGNORECASE)
+# Figures read digit by digit before a scale: "three oh thousand", "two five thousand". Only before a
+# scale word, so a card or phone number read out digit by digit stays digits apart (for redaction).
+_DIGIT_NAMES = {"oh": "0", "zero": "0", **{w: str(v) for w, v in _UNITS.items() if v < 10}}
+_DIGIT_ALT = "|".join(_DIGIT_NAMES)
+_NONZERO_ALT = "|".join(w for w, d in _DIGIT_NAMES.items() if d != "0")
+_DIGIT_SEQ_RE = re.compile(
+    rf"(?<![\w-])((?:{_NONZERO_ALT})(?:[\s-]+(?:{_DIGIT_ALT}))+)[\s-]+(thousand|million)\b", re.IGNORECASE
+)
 
 
 def parse_decimal(text: str) -> Decimal | None:
@@ -172,15 +185,27 @@ def _starts_new_number(last: str, kind: str) -> bool:
     return last in ("unit", "teen", "digits")
 
 
+def _digit_sequence(match: re.Match[str]) -> str:
+    digits = "".join(_DIGIT_NAMES[w.lower()] for w in re.split(r"[\s-]+", match.group(1)))
+    return f"{int(digits)} {match.group(2)}"
+
+
 def digitize(text: str) -> str:
     """Rewrite spoken numbers in ``text`` as digits; other words are kept as they are."""
-    text = _K_RE.sub(lambda m: _format(Decimal(m.group(1)) * 1000), text)
+
+    def thousands(match: re.Match[str]) -> str:
+        return _format(Decimal(match.group(1)) * 1000)
 
     def replace(match: re.Match[str]) -> str:
         tokens = re.split(r"[\s-]+", match.group(0))
         return " ".join(_parse_run(tokens))
 
-    return _RUN_RE.sub(replace, text)
+    text = _K_RE.sub(thousands, text)
+    text = _DIGIT_SEQ_RE.sub(_digit_sequence, text)
+    text = _RUN_RE.sub(replace, text)
+    # After the words became digits: "thirty K" -> "30 K" -> 30000.
+    text = _K_RE.sub(thousands, text)
+    return _GRAND_RE.sub(lambda m: f"{thousands(m)} dollars", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,11 +280,29 @@ class LoanMentions:
         return not (self.amounts or self.rates or self.terms or self.bare or self.bad_terms)
 
 
-_UNIT = r"(?:\s*(?:%|percent|per\s*cent|dollars?|years?|months?))?"
+_UNIT = r"(?:\s*(%|percent|per\s*cent|dollars?|years?|months?))?"
+# "20 or 30 thousand", "5 to 6 percent", "between 5 and 6 percent"; both sides' units are captured.
 _ALTERNATIVES_RE = re.compile(
-    rf"\$?{_DIGITS}{_UNIT}\s+(?:or|to)\s+\$?{_DIGITS}|\bbetween\s+\$?{_DIGITS}{_UNIT}\s+and\s+\$?{_DIGITS}",
+    rf"(\$)?{_DIGITS}{_UNIT}\s+(?:or|to)\s+(\$)?{_DIGITS}{_UNIT}"
+    rf"|\bbetween\s+(\$)?{_DIGITS}{_UNIT}\s+and\s+(\$)?{_DIGITS}{_UNIT}",
     re.IGNORECASE,
 )
+
+
+def _unit_kind(sign: str | None, unit: str | None) -> str | None:
+    word = (unit or "").lower()
+    return "money" if sign or word.startswith("dollar") else "term" if word[:1] in ("y", "m") else (
+        "rate" if word else None)
+
+
+def _offers_alternatives(norm: str) -> bool:
+    """Two values of one kind joined by "or"/"to": "5 years or 6.5 percent" (a mishearing of "at") is not."""
+    for m in _ALTERNATIVES_RE.finditer(norm):
+        sign1, unit1, sign2, unit2 = m.groups()[4:] if m.group(0).lower().startswith("between") else m.groups()[:4]
+        a, b = _unit_kind(sign1, unit1), _unit_kind(sign2, unit2)
+        if a is None or b is None or a == b:
+            return True
+    return False
 
 
 _RATE_CUE_RE = re.compile(
@@ -280,23 +323,41 @@ def _unique(values: list[Any]) -> tuple[Any, ...]:
     return tuple(seen)
 
 
+# A caller correcting themselves in the same breath: "20000 dollars, no, sorry, 25000 dollars".
+# A bare "no" counts only when punctuated or followed by another cue ("no more than" is no correction).
+_CORRECTION_RE = re.compile(
+    r"\b(?:no(?=\s*[,.;!-]|\s+(?:sorry|wait|i mean|make|actually))|sorry|i mean|actually|make (?:it|that)"
+    r"|scratch that|rather|correction)\b",
+    re.IGNORECASE,
+)
+
+
+def _after_correction(found: list[tuple[int, Any]], cues: list[int]) -> list[Any]:
+    """The values said after the last cue that has one of them on both sides; all of them if none has."""
+    for cue in reversed(cues):
+        if any(pos < cue for pos, _ in found) and any(pos > cue for pos, _ in found):
+            return [v for pos, v in found if pos > cue]
+    return [v for _, v in found]
+
+
 def find_loan_mentions(text: str) -> LoanMentions:
     """All amounts, rates and terms in ``text`` (spoken or written numbers)."""
     norm = digitize(text)
     # "a year and a half" / "2 and a half years" have no digit run of their own.
     norm = _A_YEAR_RE.sub(lambda m: "18 months" if "half" in m.group(0).lower() else "12 months", norm)
     norm = _HALF_YEAR_RE.sub(lambda m: f"{int(m.group(1)) * 12 + 6} months", norm)
+    cues = [m.start() for m in _CORRECTION_RE.finditer(norm)]
     taken: list[tuple[int, int]] = []
-    rates: list[Decimal] = []
+    rates: list[tuple[int, Decimal]] = []
     for pattern in (_RATE_RE, _RATE_AFTER_RE, _RATE_CUE_RE):
         for m in pattern.finditer(norm):
             if any(s <= m.start(1) < e for s, e in taken):
                 continue
             value = parse_decimal(m.group(1))
             if value is not None:
-                rates.append(value)
+                rates.append((m.start(1), value))
                 taken.append(m.span(1))
-    terms: list[int] = []
+    terms: list[tuple[int, int]] = []
     bad_terms: list[str] = []
     for m in _TERM_RE.finditer(norm):
         if any(s <= m.start(1) < e for s, e in taken):
@@ -307,12 +368,12 @@ def find_loan_mentions(text: str) -> LoanMentions:
             continue
         months = value * 12 if m.group(2).lower().startswith("y") else value
         if months == months.to_integral_value():
-            terms.append(int(months))
+            terms.append((m.start(), int(months)))
         else:
             bad_terms.append(m.group(0))
-    amounts: list[Decimal] = []
-    marked: list[Decimal] = []
-    bare: list[Decimal] = []
+    amounts: list[tuple[int, Decimal]] = []
+    marked: list[tuple[int, Decimal]] = []
+    bare: list[tuple[int, Decimal]] = []
     for m in _AMOUNT_RE.finditer(norm):
         if any(s <= m.start(2) < e for s, e in taken):
             continue
@@ -320,18 +381,19 @@ def find_loan_mentions(text: str) -> LoanMentions:
         if value is None:
             continue
         if m.group(1) or m.group(3):
-            marked.append(value)
-            amounts.append(value)
+            marked.append((m.start(), value))
+            amounts.append((m.start(), value))
         elif value >= 100:
-            amounts.append(value)
+            amounts.append((m.start(), value))
         else:
-            bare.append(value)
+            bare.append((m.start(), value))
+    rates.sort()
     return LoanMentions(
-        amounts=_unique(amounts),
-        marked_amounts=_unique(marked),
-        rates=_unique(rates),
-        terms=_unique(terms),
-        bare=_unique(bare),
+        amounts=_unique(_after_correction(amounts, cues)),
+        marked_amounts=_unique(_after_correction(marked, cues)),
+        rates=_unique(_after_correction(rates, cues)),
+        terms=_unique(_after_correction(terms, cues)),
+        bare=_unique(_after_correction(bare, cues)),
         bad_terms=tuple(bad_terms),
-        alternatives=bool(_ALTERNATIVES_RE.search(norm)),
+        alternatives=_offers_alternatives(norm),
     )

@@ -25,6 +25,7 @@ __all__ = [
     "check_no_card_numbers",
     "has_disclosure",
     "is_quote",
+    "same_value",
 ]
 
 _PAYMENT_RE = re.compile(r"\b(?:monthly payment|payment of|payments of|a month)\b[^.]*\$\d", re.IGNORECASE)
@@ -54,7 +55,7 @@ def _figure(result: TurnResult, key: str) -> Decimal | None:
         return None
 
 
-def _same_value(want: Any, got: Any) -> bool:
+def same_value(want: Any, got: Any) -> bool:
     """Slot equality: numbers by value (``25000`` matches ``"25000.00"``), anything else as text."""
     if str(want) == str(got):
         return True
@@ -93,7 +94,7 @@ def check_expectations(
     if expect.state is not None:
         checks.append(_ok("state", result.state == expect.state, f"want {expect.state}, got {result.state}"))
     if expect.slots is not None:
-        wrong = {k: result.slots.get(k) for k, v in expect.slots.items() if not _same_value(v, result.slots.get(k))}
+        wrong = {k: result.slots.get(k) for k, v in expect.slots.items() if not same_value(v, result.slots.get(k))}
         checks.append(_ok("slots", not wrong, f"want {expect.slots} within {result.slots}"))
     for text in expect.contains:
         checks.append(_ok(f"contains {text!r}", text.lower() in result.reply.lower(), result.reply))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from orchestrator.fsutil import read_json
 from orchestrator.scenarios.loader import ScenarioError
 from orchestrator.scenarios.runner import ScenarioRun
 
@@ -66,12 +66,7 @@ def check_gates(
 
 def load_baseline(path: Path) -> dict[str, Any]:
     """A report saved with ``--json`` or ``--save-baseline``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such baseline file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ScenarioError(f"{path}: not a JSON report ({exc})") from None
+    data = read_json(path, ScenarioError, missing="baseline file", kind="report")
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), dict):
         raise ScenarioError(f"{path}: not a run-scenario report (no 'scenarios' object)")
     return data

@@ -33,6 +33,8 @@ __all__ = [
 # The scenarios that ship with the checkout (next to the orchestrator package).
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_BYTES = 1_000_000
+# Folders of this name hold caller personas (orchestrator.personas), not scenarios.
+PERSONAS_DIRNAME = "personas"
 # Nodes after alias expansion: far above any real scenario, far below an alias bomb.
 MAX_NODES = 100_000
 SUFFIXES = (".yaml", ".yml")
@@ -178,11 +180,18 @@ def load_scenarios(paths: list[Path]) -> tuple[list[LoadedScenario], list[str]]:
 
 
 def find_scenarios(paths: list[Path]) -> list[Path]:
-    """Scenario files under ``paths`` (files as given, directories searched), sorted, no duplicates."""
+    """Scenario files under ``paths`` (files as given, directories searched), sorted, no duplicates.
+
+    A directory search skips ``personas/`` folders, which hold caller personas.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            found.extend(
+                p for p in path.rglob("*")
+                if p.suffix in SUFFIXES and p.is_file()
+                and PERSONAS_DIRNAME not in p.relative_to(path).parts[:-1]
+            )
         elif path.exists():
             found.append(path)
         else:

@@ -149,6 +149,8 @@ class Scenario(_Strict):
 
     name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
     description: str = ""
+    # The session a recorded scenario was made from: its runs are derived from it (purged with it).
+    source_session: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     tags: list[str] = Field(default_factory=list)
     settings: ScenarioSettings = Field(default_factory=ScenarioSettings)
     # Unset: the run's default (all of them unless ``run-scenario --compliance`` says otherwise).

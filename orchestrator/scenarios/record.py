@@ -56,6 +56,7 @@ def scenario_from_session(store: SessionStore, session_id: str, name: str) -> tu
     scenario = {
         "name": name,
         "description": f"Recorded from session {state.session_id}.",
+        "source_session": state.session_id,
         "tags": ["recorded"],
         "turns": turns,
     }

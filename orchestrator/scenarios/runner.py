@@ -3,14 +3,16 @@
 ``run_scenario`` plays one scenario in a fresh session and calls ``on_turn``
 after each turn (the browser renders turns as they finish). ``Pipelines``
 builds one pipeline per distinct backend choice, so models load once per
-process however many scenarios share them.
+process however many scenarios share them. Its pipelines bypass the semantic
+cache unless a scenario expects cache behaviour (a ``cache:`` expectation)
+or the run asks for it (``use_cache``): a regression run checks what today's
+dialog says, never an answer cached before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +39,10 @@ from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
 from orchestrator.scenarios.model import Turn
 from orchestrator.scenarios.record import slug
 from orchestrator.sessions.ids import session_file
+from orchestrator.sessions.lineage import derived_id
 from orchestrator.trace import JsonlSink
 
-__all__ = ["Pipelines", "ScenarioRun", "TurnCallback", "TurnRun", "run_scenario"]
+__all__ = ["Pipelines", "ScenarioRun", "Speaker", "TurnCallback", "TurnRun", "run_scenario", "wants_cache"]
 
 
 @dataclass
@@ -128,14 +131,19 @@ class ScenarioRun:
 
 
 TurnCallback = Callable[[TurnRun], Awaitable[None]]
+# Another synthetic caller for spoken turns: the script in, (what was actually said, WAV bytes) out.
+Speaker = Callable[[str], Awaitable[tuple[str, bytes]]]
 
 
 class Pipelines:
     """One pipeline per backend choice, built on demand from the base settings."""
 
-    def __init__(self, base: Settings, builder: Callable[[Settings], Pipeline] | None = None) -> None:
+    def __init__(
+        self, base: Settings, builder: Callable[[Settings], Pipeline] | None = None, *, use_cache: bool = False
+    ) -> None:
         self.base = base
         self._builder = builder
+        self.use_cache = use_cache
         self._built: dict[tuple[tuple[str, str], ...], Pipeline] = {}
 
     def for_scenario(self, loaded: LoadedScenario) -> Pipeline:
@@ -144,7 +152,8 @@ class Pipelines:
         Raises ``ConfigError`` for a backend that cannot load. The adapter is
         not a build choice here: ``run_scenario`` checks the dialog has it.
         """
-        wanted = loaded.scenario.settings.model_dump(exclude_none=True, exclude={"adapter"})
+        wanted: dict[str, Any] = loaded.scenario.settings.model_dump(exclude_none=True, exclude={"adapter"})
+        wanted["cache"] = self.base.cache and (self.use_cache or wants_cache(loaded))
         key = tuple(sorted(wanted.items()))
         if key not in self._built:
             settings = self.base.model_copy(update=wanted)
@@ -162,8 +171,14 @@ class Pipelines:
             pipeline.store.close()
 
 
-def _session_id(name: str) -> str:
-    return f"scn-{slug(name)[:40].strip('-')}-{uuid.uuid4().hex[:8]}"
+def wants_cache(loaded: LoadedScenario) -> bool:
+    """True when a turn of the scenario expects a cache hit or miss."""
+    return any(turn.expect.cache is not None for turn in loaded.scenario.turns)
+
+
+def _session_id(loaded: LoadedScenario) -> str:
+    """``scn-`` (with the hash of the session it was recorded from, if any) and the scenario's name."""
+    return derived_id("scn", loaded.scenario.source_session, slug(loaded.scenario.name)[:40])
 
 
 async def _synthesize(pipeline: Pipeline, text: str) -> bytes:
@@ -180,12 +195,17 @@ class _Input:
     path: Path | None = None
 
 
-async def _prepare(pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, audio_mode: bool) -> _Input:
+async def _prepare(
+    pipeline: Pipeline, loaded: LoadedScenario, turn: Turn, audio_mode: bool, speaker: Speaker | None
+) -> _Input:
     if turn.audio is not None:
         return _Input("audio", turn.reference or turn.audio, path=resolve_audio(loaded, turn.audio))
     text = turn.say if turn.say is not None else turn.user
     assert text is not None
     if turn.say is not None or audio_mode:
+        if speaker is not None:
+            said, wav = await speaker(text)
+            return _Input("say", said, wav=wav)
         return _Input("say", text, wav=await _synthesize(pipeline, text))
     return _Input("text", text)
 
@@ -218,15 +238,18 @@ async def run_scenario(
     on_turn: TurnCallback | None = None,
     session_id: str | None = None,
     default_compliance: frozenset[str] | None = None,
+    speaker: Speaker | None = None,
 ) -> ScenarioRun:
     """Play every turn in a fresh session and check it; never raises for a failed turn.
 
     ``on_turn`` is awaited after each turn with its result and checks.
+    ``speaker`` voices the spoken turns instead of the pipeline's TTS (a
+    persona, perturbed audio); their WER is scored against what it said.
     ``default_compliance`` replaces the all-rules default for a scenario
     that does not list its own; a turn's own ``compliance`` list wins over both.
     """
     scenario = loaded.scenario
-    sid = session_id or _session_id(scenario.name)
+    sid = session_id or _session_id(loaded)
     run = ScenarioRun(scenario.name, str(loaded.path), sid, repeat, audio_mode)
     scenario_rules = scenario.compliance_rules(default_compliance)
     wanted_adapter = scenario.settings.adapter
@@ -241,7 +264,7 @@ async def run_scenario(
     started = time.perf_counter()
     live = LiveLine(pipeline, sid) if is_live(scenario) else None
     try:
-        await _turns(loaded, pipeline, run, sid, live, audio_mode, scenario_rules, on_turn)
+        await _turns(loaded, pipeline, run, sid, live, audio_mode, scenario_rules, on_turn, speaker)
     finally:
         if live is not None:
             await live.close()
@@ -254,7 +277,7 @@ async def run_scenario(
 
 async def _turns(
     loaded: LoadedScenario, pipeline: Pipeline, run: ScenarioRun, sid: str, live: LiveLine | None, audio_mode: bool,
-    scenario_rules: frozenset[str], on_turn: TurnCallback | None,
+    scenario_rules: frozenset[str], on_turn: TurnCallback | None, speaker: Speaker | None,
 ) -> None:
     scenario = loaded.scenario
     answered = disclosed = False
@@ -268,7 +291,7 @@ async def _turns(
         given: _Input | None = None
         rules = scenario_rules if turn.compliance is None else frozenset(turn.compliance)
         try:
-            given = await _prepare(pipeline, loaded, turn, audio_mode)
+            given = await _prepare(pipeline, loaded, turn, audio_mode, speaker)
             kind, user = given.kind, given.user
             result, live_checks = await _play(pipeline, given, sid, live, turn)
             if result is None:
@@ -285,7 +308,7 @@ async def _turns(
             else:
                 checks.append(CheckResult("turn ran", False, f"{category}: {error}"))
         else:
-            reference = turn.reference if turn.audio is not None else (turn.say or turn.user)
+            reference = turn.reference if turn.audio is not None else user
             checks += check_expectations(expect, result, reference=reference, cache_hit=cache_outcome(result))
             if "apr_disclosed" in rules and (apr_check := check_apr_disclosed(result)) is not None:
                 checks.append(apr_check)

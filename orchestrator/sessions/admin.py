@@ -1,4 +1,4 @@
-"""Session housekeeping: list with ages, export a bundle, purge state, logs and recorded audio."""
+"""Session housekeeping: list with ages, export a bundle, find a session's files (``purge`` deletes them)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError
 from orchestrator.sessions.base import SessionState, SessionStore
 from orchestrator.sessions.ids import SESSION_ID_PATTERN, session_file, validate_session_id
-from orchestrator.trace import read_jsonl
 
 __all__ = [
     "SessionSummary",
@@ -22,7 +21,6 @@ __all__ = [
     "load_or_fail",
     "orphan_logs",
     "purge_recordings",
-    "purge_session",
     "recordings",
     "session_files",
 ]
@@ -103,34 +101,21 @@ def _audio_files(settings: Settings, session_id: str, suffix: str) -> list[Path]
 
 
 def export_bundle(settings: Settings, store: SessionStore, session_id: str) -> dict[str, Any]:
-    """State, history and every logged event of one session, as one JSON-ready object."""
+    """State, history and every recorded event of one session (JSONL logs or Redis Streams), as one object."""
+    from orchestrator.eventsource import open_event_source
+
     state = load_or_fail(store, session_id)
-    log = session_file(settings.logs_dir, state.session_id, ".jsonl")
-    events = [e.model_dump(mode="json") for e in read_jsonl(log)] if log.exists() else []
+    source = open_event_source(settings, store)
+    try:
+        events = [e.model_dump(mode="json") for e in source.read(state.session_id)]
+    finally:
+        source.close()
     return {
         "session": state.model_dump(mode="json"),
         "events": events,
         "recordings": [p.name for p in recordings(settings, state.session_id)],
         "exported_at": datetime.now(UTC).isoformat(),
     }
-
-
-def purge_session(settings: Settings, store: SessionStore, session_id: str) -> dict[str, Any]:
-    """Delete the state first, then the files; a crash midway leaves files that a second purge removes.
-
-    Raises ``SessionNotFoundError`` when the session has neither state nor files.
-    """
-    sid = validate_session_id(session_id)
-    files = session_files(settings, sid)
-    existed = store.delete(sid)
-    if not existed and not files:
-        raise SessionNotFoundError(f"no session {sid!r}: no state, no log and no audio")
-    removed = []
-    for path in files:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed.append(path.name)
-    return {"session_id": sid, "state_deleted": existed, "files_deleted": removed}
 
 
 def orphan_logs(settings: Settings, store: SessionStore, older_than: datetime | None = None) -> list[str]:

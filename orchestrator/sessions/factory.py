@@ -24,4 +24,6 @@ def open_store(settings: Settings) -> SessionStore:
         from orchestrator.sessions.redis_store import RedisSessionStore
 
         return RedisSessionStore(choice)
-    raise ConfigError(f"unknown VOICEBOT_STORE {choice!r}: use sqlite, memory or redis://host:port/db")
+    from orchestrator.sessions.redis_store import display_url
+
+    raise ConfigError(f"unknown VOICEBOT_STORE {display_url(choice)!r}: use sqlite, memory or redis://host:port/db")

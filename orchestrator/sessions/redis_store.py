@@ -3,50 +3,101 @@
 Selected with ``VOICEBOT_STORE=redis://host:port/db``. A session is one JSON
 string (``voicebot:session:<id>``) plus its score in a sorted set of update
 times (``voicebot:sessions``); both change in one MULTI/EXEC transaction.
-Events go to ``voicebot:events:<id>`` (capped), read with XREAD by
-``monitor-session --follow``.
+Events go to ``voicebot:events:<id>`` (capped), read back through
+``orchestrator.eventsource.RedisEventSource`` by every command that reads
+events; a Redis failure is ``StoreUnavailableError`` (HTTP 503 in the service).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from orchestrator.errors import BackendError, ConfigError
-from orchestrator.events import Event, parse_event
+from orchestrator.errors import ConfigError, StoreUnavailableError
+from orchestrator.events import Event
 from orchestrator.sessions.base import SessionState
 from orchestrator.sessions.ids import validate_session_id
 
-__all__ = ["RedisEventStream", "RedisSessionStore", "connect"]
+__all__ = [
+    "RedisEventStream", "RedisSessionStore", "connect", "display_url", "redis_call", "reply_key", "scrub", "stream_key",
+]
 
 PREFIX = "voicebot"
 STREAM_MAXLEN = 10_000
 
 
+_CREDENTIALS_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)?(.*)@")
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be shown: everything before its last ``@`` (user and password) replaced by ``***``."""
+    return _CREDENTIALS_RE.sub(lambda m: f"{m.group(1) or ''}***@", url, count=1)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (an error message, say) with the URL and any password in it replaced."""
+    text = text.replace(url, display_url(url))
+    with contextlib.suppress(ValueError):
+        secret = urlsplit(url).password
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def connect(url: str) -> Any:
-    """A redis client for ``url``, checked with PING; a clear error if the server is not there."""
+    """A redis client for ``url``, checked with PING; a clear error (never with the password) if it fails."""
     try:
         import redis
     except ImportError:
         raise ConfigError("VOICEBOT_STORE=redis://... needs the redis package: pip install redis") from None
+    from redis.backoff import ExponentialWithJitterBackoff
+    from redis.retry import Retry
+
+    shown = display_url(url)
     try:
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True)
+        # A few quick retries, then a clear error: a turn fails fast while Redis is away
+        # and the next one reconnects by itself (the pool drops broken connections).
+        retry = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.2), retries=3)
+        client = redis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True, retry=retry
+        )
         client.ping()
     except ValueError as exc:
-        raise ConfigError(f"bad VOICEBOT_STORE url {url!r}: {exc}") from None
+        raise ConfigError(f"bad Redis url {shown!r}: {scrub(str(exc), url)}") from None
     except redis.RedisError as exc:
-        raise ConfigError(f"cannot reach the Redis store at {url}: {exc}") from None
+        raise ConfigError(f"cannot reach the Redis store at {shown}: {scrub(str(exc), url)}") from None
     return client
+
+
+def redis_call(what: str, fn: Any, *args: Any, url: str | None = None, **kwargs: Any) -> Any:
+    """``fn(*args)``, with any Redis failure turned into ``StoreUnavailableError`` naming ``what``.
+
+    ``url`` (the store's) is scrubbed out of the message, password and all.
+    """
+    import redis
+
+    try:
+        return fn(*args, **kwargs)
+    except redis.RedisError as exc:
+        detail = scrub(str(exc), url) if url else str(exc)
+        raise StoreUnavailableError(f"store unavailable: Redis {what} failed: {detail}") from None
 
 
 def _session_key(sid: str) -> str:
     return f"{PREFIX}:session:{sid}"
 
 
-def _stream_key(sid: str) -> str:
+def stream_key(sid: str) -> str:
+    """The Redis Stream holding a session's events (the id must be validated already)."""
     return f"{PREFIX}:events:{sid}"
+
+
+def reply_key(sid: str) -> str:
+    """The hash holding a session's reply audio, one field per turn (the id must be validated already)."""
+    return f"{PREFIX}:replies:{sid}"
 
 
 class RedisSessionStore:
@@ -57,12 +108,7 @@ class RedisSessionStore:
         self.client = client or connect(url)
 
     def _call(self, what: str, fn: Any, *args: Any) -> Any:
-        import redis
-
-        try:
-            return fn(*args)
-        except redis.RedisError as exc:
-            raise BackendError(f"Redis store: {what} failed: {exc}", stage="store") from None
+        return redis_call(f"session {what}", fn, *args, url=self.url)
 
     def load(self, session_id: str) -> SessionState | None:
         """The saved state, or None for an unknown session."""
@@ -88,14 +134,15 @@ class RedisSessionStore:
         return list(self._call("list", self.client.zrevrange, f"{PREFIX}:sessions", 0, -1))
 
     def delete(self, session_id: str) -> bool:
-        """Delete the state, its index entry and its event stream."""
+        """Delete the state, its index entry, its event stream and its reply audio."""
         sid = validate_session_id(session_id)
 
         def remove() -> int:
             pipe = self.client.pipeline(transaction=True)
             pipe.delete(_session_key(sid))
             pipe.zrem(f"{PREFIX}:sessions", sid)
-            pipe.delete(_stream_key(sid))
+            pipe.delete(stream_key(sid))
+            pipe.delete(reply_key(sid))
             return int(pipe.execute()[0])
 
         return bool(self._call("delete", remove))
@@ -106,7 +153,10 @@ class RedisSessionStore:
 
 
 class RedisEventStream:
-    """A tracer sink that appends each (already redacted) event to the session's stream, and a reader."""
+    """A tracer sink that appends each (already redacted) event to the session's stream.
+
+    ``orchestrator.eventsource.RedisEventSource`` reads the streams back.
+    """
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -117,21 +167,6 @@ class RedisEventStream:
         # On a Redis error the JSONL log still has the event; a live monitor just misses it.
         with contextlib.suppress(redis.RedisError):
             self.client.xadd(
-                _stream_key(event.session_id), {"event": event.model_dump_json()}, maxlen=STREAM_MAXLEN,
+                stream_key(event.session_id), {"event": event.model_dump_json()}, maxlen=STREAM_MAXLEN,
                 approximate=True,
             )
-
-    def has_events(self, session_id: str) -> bool:
-        """True if the session's stream holds any event."""
-        return bool(self.client.exists(_stream_key(validate_session_id(session_id))))
-
-    def read(self, session_id: str, last_id: str = "0", block_ms: int | None = None) -> Iterator[tuple[str, Event]]:
-        """Events after ``last_id`` (blocking up to ``block_ms`` for new ones)."""
-        sid = validate_session_id(session_id)
-        answer = self.client.xread({_stream_key(sid): last_id}, block=block_ms, count=500)
-        for _stream, entries in answer or []:
-            for entry_id, fields in entries:
-                try:
-                    yield entry_id, parse_event(fields["event"])
-                except (KeyError, ValueError):
-                    continue

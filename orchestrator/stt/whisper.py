@@ -108,6 +108,8 @@ class WhisperSTT:
         language: str = "en",
         threads: int = 2,
         fit_window: bool = True,
+        workers: int = 2,
+        prompt: str | None = None,
     ) -> None:
         try:
             from faster_whisper import WhisperModel
@@ -124,7 +126,7 @@ class WhisperSTT:
 
         self._fit_window = fit_window
         self._model = WhisperModel(
-            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1
+            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=workers
         )
         multilingual = self._model.model.is_multilingual
         self._tokenizer = Tokenizer(
@@ -133,7 +135,12 @@ class WhisperSTT:
             task="transcribe",
             language=language if multilingual else None,
         )
-        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        # A prompt reads as text said before this utterance: it leans the decoder to the domain's words.
+        self._initial_prompt = prompt.strip() if prompt and prompt.strip() else None
+        context = [self._tokenizer.sot_prev, *self._tokenizer.encode(" " + self._initial_prompt)[:200]] if (
+            self._initial_prompt
+        ) else []
+        self._prompt = [*context, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
         self._suppress = get_suppressed_tokens(self._tokenizer, [-1])
 
     def transcribe(self, samples: np.ndarray) -> Transcription:
@@ -166,7 +173,7 @@ class WhisperSTT:
             get_ctranslate2_storage(np.ascontiguousarray(features[None])), to_cpu=False
         )
         # Speech runs at ~3 words (~5 tokens) a second; more means a loop.
-        max_length = min(440, int(_MAX_TOKENS_PER_S * seconds) + 16)
+        max_length = min(440, int(_MAX_TOKENS_PER_S * seconds) + 16 + len(self._prompt))
         result = self._model.model.generate(
             encoded,
             [self._prompt],
@@ -195,6 +202,7 @@ class WhisperSTT:
             condition_on_previous_text=False,
             without_timestamps=True,
             vad_filter=False,
+            initial_prompt=self._initial_prompt,
         )
         segs = list(segments)
         text = " ".join(s.text.strip() for s in segs).strip()
@@ -224,6 +232,8 @@ def _create_base(settings: Settings) -> WhisperSTT:
         language=settings.stt_language,
         threads=settings.stt_threads,
         fit_window=settings.stt_fit_window,
+        workers=settings.stt_workers,
+        prompt=settings.stt_prompt,
     )
 
 
@@ -242,4 +252,6 @@ def _create_tiny(settings: Settings) -> WhisperSTT:
         language="en",  # tiny.en is English-only
         threads=settings.stt_threads,
         fit_window=settings.stt_fit_window,
+        workers=settings.stt_workers,
+        prompt=settings.stt_prompt,
     )

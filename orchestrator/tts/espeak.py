@@ -25,14 +25,22 @@ class EspeakTTS:
 
     name = "espeak"
 
-    def __init__(self, voice: str = "en-us", timeout_s: float = 20.0) -> None:
+    def __init__(
+        self, voice: str = "en-us", timeout_s: float = 20.0, *, rate: int | None = None, pitch: int | None = None
+    ) -> None:
+        """``voice``: an espeak-ng voice (``en-gb-scotland``, ``en-us+f3``); ``rate``: words/minute; ``pitch``: 0-99."""
         exe = shutil.which("espeak-ng")
         if exe is None:
             raise BackendUnavailableError(
                 "TTS backend 'espeak' needs the espeak-ng program: apt-get install espeak-ng "
                 "(or set VOICEBOT_TTS=piper)"
             )
-        self._cmd = [exe, "--stdout", "-v", voice, "--stdin"]
+        self._cmd = [exe, "--stdout", "-v", voice]
+        if rate is not None:
+            self._cmd += ["-s", str(int(rate))]
+        if pitch is not None:
+            self._cmd += ["-p", str(int(pitch))]
+        self._cmd.append("--stdin")
         self._timeout_s = timeout_s
         self.sample_rate = 22_050
 

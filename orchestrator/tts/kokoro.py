@@ -50,10 +50,21 @@ class KokoroTTS:
         self._voice = voice
         self.sample_rate = 24_000
 
+    @property
+    def voices(self) -> list[str]:
+        """The packaged voice names."""
+        return list(self._kokoro.voices)
+
     def synthesize(self, text: str) -> np.ndarray:
         """Speak ``text`` with an American-English phonemizer."""
+        return self.speak(text, self._voice)
+
+    def speak(self, text: str, voice: str, speed: float = 1.0) -> np.ndarray:
+        """Speak ``text`` with any packaged ``voice`` at ``speed`` (the model is shared)."""
+        if voice not in self._kokoro.voices:
+            raise BackendError(f"Kokoro voice {voice!r} is not in the packaged voices", stage="tts")
         try:
-            audio, rate = self._kokoro.create(text, voice=self._voice, lang="en-us")
+            audio, rate = self._kokoro.create(text, voice=voice, speed=speed, lang="en-us")
         except (RuntimeError, ValueError) as exc:
             raise BackendError(f"Kokoro failed: {exc}", stage="tts") from exc
         self.sample_rate = int(rate)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError
 from orchestrator.events import DialogReply, ErrorEvent, Event, Transcript, TurnStarted
-from orchestrator.sessions.ids import session_file, validate_session_id
-from orchestrator.trace import read_jsonl
+from orchestrator.eventsource import opened_event_source
+from orchestrator.sessions.ids import validate_session_id
 from orchestrator.ui.present import StepView, steps_for
 
 __all__ = ["ReplayTurn", "replay_views"]
@@ -36,12 +36,12 @@ def _caller(events: list[Event]) -> str:
 
 
 def replay_views(settings: Settings, session_id: str) -> list[ReplayTurn]:
-    """Every logged turn of a session; ``SessionNotFoundError`` if there is none."""
+    """Every recorded turn of a session (JSONL logs or Redis Streams); ``SessionNotFoundError`` if there is none."""
     sid = validate_session_id(session_id)
-    path = session_file(settings.logs_dir, sid, ".jsonl")
     by_turn: dict[int, list[Event]] = defaultdict(list)
-    for event in read_jsonl(path) if path.exists() else []:
-        by_turn[event.turn].append(event)
+    with opened_event_source(settings) as source:
+        for event in source.read(sid):
+            by_turn[event.turn].append(event)
     if not by_turn:
         raise SessionNotFoundError(f"no recorded turns for session {sid!r}")
     views = []

@@ -81,12 +81,20 @@ async def test_a_loan_for_another_amount_is_answered_by_the_dialog(cached_pipeli
     assert lookup_of(same).reason == "state"
 
 
-async def test_the_first_reply_keeps_its_disclosure_even_when_the_cache_knows_the_answer(cached_pipeline):
+async def test_a_hit_on_a_sessions_first_turn_is_served_after_the_disclosure(cached_pipeline):
+    from orchestrator.compliance import AI_DISCLOSURE
+    from orchestrator.dialog.faq import FAQS
+
     await cached_pipeline.run_turn("c-7", text="hello")
     await cached_pipeline.run_turn("c-7", text="What are your opening hours?")
     first = await cached_pipeline.run_turn("c-8", text="What are your opening hours?")
-    assert "virtual assistant" in first.reply and cache_outcome(first) is False
-    assert lookup_of(first).reason == "disclosure"
+    hours = next(f.answer for f in FAQS if f.id == "opening_hours")
+    assert cache_outcome(first) is True and lookup_of(first).reason == "hit"
+    assert first.reply == f"{AI_DISCLOSURE} {hours}"
+    assert next(e.text for e in first.events if e.type == "tts_chunk") in AI_DISCLOSURE  # heard first
+    assert cached_pipeline.store.load("c-8").dialog["disclosed"] is True
+    second = await cached_pipeline.run_turn("c-8", text="when are you open")
+    assert second.reply == hours  # said once per session
 
 
 async def test_a_pipeline_without_a_cache_reports_no_cache_result(fake_pipeline):
@@ -135,7 +143,8 @@ async def test_cache_manager_stats_count_the_pipelines_hits(cli, cached_pipeline
         await cached_pipeline.run_turn(sid, text="hello")
         await cached_pipeline.run_turn(sid, text="What are your opening hours?")
     stats = json.loads(cli("stats", "--json").stdout)
-    assert stats["hits"] == 1 and stats["lookups"] == 4 and stats["hit_rate"] == 0.25
+    # s-b's first turn is a hit too: served after the disclosure.
+    assert stats["hits"] == 2 and stats["lookups"] == 4 and stats["hit_rate"] == 0.5
     assert stats["lookup_ms_p50"] is not None
 
 

@@ -78,8 +78,8 @@ def test_every_store_lists_shows_exports_and_purges(env, tmp_path):
     assert bundle["session"]["turns"] == 3 and bundle["recordings"] == ["cs-a-t0001-caller.wav"]
     assert [e["turn"] for e in bundle["events"] if e["type"] == "turn_ended"] == [1, 2, 3]
     purged = as_json(cli("purge", "cs-a", "--json"))["purged"]
-    assert purged == [{"session_id": "cs-a", "state_deleted": True,
-                       "files_deleted": ["cs-a.jsonl", "cs-a-t0001-caller.wav"]}]
+    assert [(p["session_id"], p["state_deleted"], p["files_deleted"]) for p in purged] == [
+        ("cs-a", True, ["cs-a.jsonl", "cs-a-t0001-caller.wav"])]
     assert [s["session_id"] for s in as_json(cli("list", "--json"))["sessions"]] == ["cs-b"]
     assert cli("show", "cs-a").exit_code == 2
 

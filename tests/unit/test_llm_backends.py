@@ -213,7 +213,7 @@ def test_a_figure_no_tool_backs_is_flagged_and_replaced(backend, home, server, m
     result = turn(pipeline, "I'd like a loan of 25000 dollars at 6.5 percent")
 
     reply = of_type(result, DialogReply)[0]
-    assert reply.flagged_figures == ["450"]
+    assert reply.flagged_figures == ["payment $450"]
     assert "$450" not in result.reply
     assert reply.source == "rules"
     assert result.reply == RulesDialog().reply("I'd like a loan of 25000 dollars at 6.5 percent", {}).text
@@ -375,7 +375,7 @@ def test_a_repeated_faq_is_answered_from_the_cache_without_asking_the_llm(home, 
     settings = llm_settings(home, "mistral", server, monkeypatch, disclosure=True)
     pipeline = pipeline_for(settings)
     pipeline.cache = load_turn_cache(settings)
-    hours = "We are open Monday to Friday, nine to five. Is there anything else?"
+    hours = "We are open Monday to Friday during office hours. Is there anything else?"
     server.queue(text_reply(hours), text_reply("Hello! How can I help?"))
 
     turn(pipeline, "What are your opening hours?", sid="first-caller")  # the LLM answers; the answer is kept
@@ -393,20 +393,20 @@ def test_a_repeated_faq_is_answered_from_the_cache_without_asking_the_llm(home, 
 def test_an_llm_answer_that_leans_on_earlier_turns_is_never_kept(home, server, monkeypatch):
     from orchestrator.cache.turns import load_turn_cache
 
-    # With the disclosure on, no first turn is answered from the cache.
+    # Session b's "hello" is answered from a's first turn (after the disclosure); only its hours reach the LLM.
     settings = llm_settings(home, "mistral", server, monkeypatch, disclosure=True)
     pipeline = pipeline_for(settings)
     pipeline.cache = load_turn_cache(settings)
-    server.queue(text_reply("Hello! How can I help?"), text_reply("As I said, nine to five."),
-                 text_reply("Hello!"), text_reply("Nine to five on weekdays."))
+    server.queue(text_reply("Hello! How can I help?"), text_reply("As I said, during office hours."),
+                 text_reply("During office hours on weekdays."))
 
     turn(pipeline, "hello", sid="a")
     turn(pipeline, "What are your opening hours?", sid="a")  # has history before it: not kept
     turn(pipeline, "hello", sid="b")
     result = turn(pipeline, "What are your opening hours?", sid="b")
 
-    assert len(server.requests) == 4
-    assert result.reply == "Nine to five on weekdays."  # not session a's answer, which leaned on its history
+    assert len(server.requests) == 3
+    assert result.reply == "During office hours on weekdays."  # not session a's answer, which leaned on its history
 
 
 def test_the_browser_app_refuses_to_start_without_the_key(home):

@@ -13,6 +13,7 @@ import pytest
 from orchestrator.config import Settings
 from orchestrator.errors import BackendError, ConfigError, InvalidSessionIdError
 from orchestrator.events import DialogReply, TurnStarted
+from orchestrator.eventsource import RedisEventSource
 from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
 from orchestrator.sessions.factory import open_store
 from orchestrator.sessions.memory import MemorySessionStore
@@ -114,12 +115,11 @@ def test_redis_streams_carry_events_for_other_processes(redis_url):
     sink(TurnStarted(session_id="s-live", turn=1, input_kind="text", backends={}))
     sink(DialogReply(session_id="s-live", turn=1, user_text="hi", text="hello", intent="greeting", slots={},
                      state="start", ms=1.0, backend="rules"))
-    reader = RedisEventStream(RedisSessionStore(redis_url).client)  # a second connection, like a second process
-    got = list(reader.read("s-live"))
-    assert [e.type for _, e in got] == ["turn_started", "dialog_reply"]
-    assert list(reader.read("s-live", got[-1][0], block_ms=50)) == []
+    reader = RedisEventSource(RedisSessionStore(redis_url).client)  # a second connection, like a second process
+    assert [e.type for e in reader.read("s-live")] == ["turn_started", "dialog_reply"]
+    assert reader.session_ids() == ["s-live"]
     store.save(state("s-live"))
-    assert store.delete("s-live") and list(reader.read("s-live")) == []
+    assert store.delete("s-live") and list(reader.read("s-live")) == [] and not reader.has_events("s-live")
 
 
 def test_the_factory_picks_the_store_from_the_setting(tmp_path, redis_url):
@@ -187,12 +187,13 @@ def test_a_crash_while_the_memory_store_writes_leaves_the_previous_file(tmp_path
     assert MemorySessionStore(path).list_ids() == ["s-first"]
 
 
-def test_a_redis_server_that_goes_away_is_a_backend_error(tmp_path):
+def test_a_redis_server_that_goes_away_is_a_store_unavailable_backend_error(tmp_path):
     with redis_server(tmp_path) as url:
         made = RedisSessionStore(url)
         made.save(state("s-gone"))
-    with pytest.raises(BackendError, match="Redis store: load failed"):
+    with pytest.raises(BackendError, match="store unavailable: Redis session load failed") as caught:
         made.load("s-gone")
-    with pytest.raises(BackendError, match="Redis store: save failed"):
+    assert caught.value.category == "store_unavailable" and caught.value.retryable
+    with pytest.raises(BackendError, match="store unavailable: Redis session save failed"):
         made.save(state("s-gone"))
     made.close()

@@ -36,9 +36,9 @@ def test_whole_numbers_are_written_in_american_english(n, words):
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [
-        ("$25,000", "twenty-five thousand dollars"),
+        ("$25,000", "twenty five thousand dollars"),
         ("6.5%", "six point five percent"),
-        ("$489.15", "four hundred eighty-nine dollars and fifteen cents"),
+        ("$489.15", "four hundred eighty nine dollars and fifteen cents"),
         ("$1.01", "one dollar and one cent"),
         ("$1", "one dollar"),
         ("$2.00", "two dollars"),
@@ -46,7 +46,7 @@ def test_whole_numbers_are_written_in_american_english(n, words):
         ("6.50%", "six point five percent"),
         ("7%", "seven percent"),
         ("60 months", "sixty months"),
-        ("1,234.56", "one thousand two hundred thirty-four point five six"),
+        ("1,234.56", "one thousand two hundred thirty four point five six"),
     ],
 )
 def test_money_percentages_and_numbers_become_words(text, spoken):
@@ -62,9 +62,9 @@ def test_a_full_quote_sentence_is_spoken_without_any_digit_left():
     spoken = speakable(quote)
 
     assert not any(ch.isdigit() for ch in spoken)
-    assert "twenty-five thousand dollars over sixty months at six point five percent a year" in spoken
-    assert "four hundred eighty-nine dollars and fifteen cents, and" in spoken
-    assert "twenty-nine thousand three hundred forty-nine dollars." in spoken
+    assert "twenty five thousand dollars over sixty months at six point five percent a year" in spoken
+    assert "four hundred eighty nine dollars and fifteen cents, and" in spoken
+    assert "twenty nine thousand three hundred forty nine dollars." in spoken
 
 
 def test_apr_is_spelled_with_dots_so_the_voice_says_the_letters():

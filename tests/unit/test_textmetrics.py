@@ -70,3 +70,8 @@ def test_wer_is_bounded_by_the_larger_text_over_the_reference(ref, hyp):
     score = wer(" ".join(ref), " ".join(hyp))
 
     assert 0.0 <= score <= max(len(ref), len(hyp)) / len(ref)
+
+
+def test_hesitations_are_not_counted_as_recognition_errors():
+    assert wer("Um, I'd like to borrow, uh, 25 grand", "I'd like to borrow $25,000") == 0.0
+    assert wer("um uh", "") == 0.0

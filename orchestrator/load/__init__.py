@@ -1,0 +1,1 @@
+"""Load: many simulated callers at once through the real pipeline, and what they cost."""

@@ -1,0 +1,1 @@
+"""The robustness lab: callers as they really sound (personas, perturbations), measured stage by stage."""
