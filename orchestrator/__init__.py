@@ -11,15 +11,18 @@ the events they produce.
 from orchestrator.config import Settings, get_settings
 from orchestrator.errors import VoicebotError
 from orchestrator.events import Event, parse_event
-from orchestrator.pipeline import AudioInput, Pipeline, TurnResult
+from orchestrator.pipeline import AudioInput, AudioStream, Pipeline, TurnResult
 from orchestrator.runtime import build_pipeline
+from orchestrator.turnview import TurnView
 
 __all__ = [
     "AudioInput",
+    "AudioStream",
     "Event",
     "Pipeline",
     "Settings",
     "TurnResult",
+    "TurnView",
     "VoicebotError",
     "build_pipeline",
     "get_settings",

@@ -35,6 +35,7 @@ __all__ = [
     "pcm16_to_audio",
     "peak_dbfs",
     "resample",
+    "samples_to_audio",
     "trim_silence",
 ]
 
@@ -199,15 +200,23 @@ def pcm16_to_audio(pcm: bytes, sample_rate: int, *, max_seconds: float = 60.0) -
         raise CorruptAudioError(f"invalid sample rate {sample_rate}")
     if len(pcm) < 2:
         raise EmptyAudioError("no audio was recorded")
-    floats = pcm16_samples(pcm)
-    if floats.size > max_seconds * sample_rate:
-        raise AudioTooLongError(
-            f"recording is {floats.size / sample_rate:.0f} s long; the limit is {max_seconds:.0f} s"
-        )
-    samples = resample(floats, sample_rate)
+    return samples_to_audio(pcm16_samples(pcm), sample_rate, max_seconds=max_seconds)
+
+
+def samples_to_audio(samples: np.ndarray, sample_rate: int, *, max_seconds: float = 60.0) -> DecodedAudio:
+    """Mono float32 samples in [-1, 1] at ``sample_rate`` to 16 kHz float32."""
+    if sample_rate <= 0:
+        raise CorruptAudioError(f"invalid sample rate {sample_rate}")
     if samples.size == 0:
+        raise EmptyAudioError("no audio was recorded")
+    if samples.size > max_seconds * sample_rate:
+        raise AudioTooLongError(
+            f"recording is {samples.size / sample_rate:.0f} s long; the limit is {max_seconds:.0f} s"
+        )
+    resampled = resample(samples, sample_rate)
+    if resampled.size == 0:
         raise EmptyAudioError("the recording is too short to contain any speech")
-    return DecodedAudio(samples=samples, source_rate=sample_rate, channels=1)
+    return DecodedAudio(samples=resampled, source_rate=sample_rate, channels=1)
 
 
 def _frame_db(samples: np.ndarray, rate: int) -> np.ndarray:

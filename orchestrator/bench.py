@@ -36,6 +36,7 @@ from orchestrator.config import Settings
 from orchestrator.errors import ConfigError
 from orchestrator.events import AudioReceived
 from orchestrator.nlu.spoken import speakable
+from orchestrator.pii.bench import redact_100kb_ms
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.runtime import build_pipeline, load_tts, load_vad, warm_in_background
 from orchestrator.sessions.sqlite import SqliteSessionStore
@@ -290,6 +291,7 @@ async def run_bench(
         "machine": {"cpus": os.cpu_count(), "load_avg_1m_before": load_before, "load_avg_1m_after": _load()},
     })
     report["cache_lookup_ms"] = _cache_lookups(settings)
+    report["redact_100kb_ms"] = redact_100kb_ms()
     report.update(_targets(settings.stt, report))
     return report
 

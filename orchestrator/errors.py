@@ -13,6 +13,7 @@ Callers catch at the level they need::
     │   │   ├── CorruptAudioError    not decodable as audio
     │   │   └── AudioTooLongError    over the size or duration limit
     │   ├── EmptyTextError           blank text turn
+    │   ├── TextTooLongError         a message over the hard size limit ("message too long")
     │   └── InvalidSessionIdError    id fails the session-id pattern
     ├── SessionNotFoundError         an id that no store knows                 (CLI exit 2)
     └── BackendError                 a backend failed while serving a turn
@@ -43,6 +44,7 @@ __all__ = [
     "SessionNotFoundError",
     "SilentAudioError",
     "StoreUnavailableError",
+    "TextTooLongError",
     "UnknownBackendError",
     "VoicebotError",
 ]
@@ -126,6 +128,12 @@ class EmptyTextError(InputError):
     """A text turn that is blank after stripping."""
 
     category = "empty_text"
+
+
+class TextTooLongError(InputError):
+    """A text message longer than anything a caller types; refused before any work is done on it."""
+
+    category = "text_too_long"
 
 
 class InvalidSessionIdError(InputError):

@@ -28,28 +28,44 @@ A hands-free stream (``orchestrator.realtime``) adds, around its turns::
     segment_noise           (a stretch of sound that became no turn, and why)
     backchannel             (a short "uh-huh" over the reply: playback paused, then carried on)
     interrupted             (the caller barged in: how much of the reply was heard)
+
+A turn cut short (barge-in: its task was cancelled) ends with a ``turn_ended``
+whose ``cut`` is true and whose ``reached`` names the stage it was in.
+
+Events are built without ``session_id`` and ``turn``: the turn's trace stamps
+them when it emits them (``orchestrator.turn.context``). ``PLACES`` says where
+each event belongs, once, for the logs, metrics, traces and renderers.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
+    "PLACES",
+    "STAGES",
+    "TIMINGS",
+    "AnyEvent",
     "AudioReceived",
     "Backchannel",
     "CacheLookup",
     "DialogReply",
+    "DialogSource",
     "Endpoint",
     "ErrorEvent",
     "Event",
     "EventBase",
+    "InputKind",
     "Interrupted",
     "LLMCall",
+    "LogStage",
     "NoiseSegment",
+    "Place",
     "Speculation",
     "SpeechEnded",
     "Stage",
@@ -58,10 +74,21 @@ __all__ = [
     "Transcript",
     "TurnEnded",
     "TurnStarted",
+    "closes_stage",
+    "event_ms",
+    "event_stage",
     "parse_event",
 ]
 
+# Where a turn can fail (or be cut).
 Stage = Literal["input", "audio", "stt", "dialog", "tts", "pipeline"]
+# Where an event shows in the logs: a stage, or "turn" for turn_started / turn_ended;
+# "listen" holds the hands-free stream's turn-taking events (around its turns).
+LogStage = Literal["turn", "input", "audio", "stt", "dialog", "tts", "pipeline", "listen"]
+STAGES: tuple[LogStage, ...] = get_args(LogStage)
+InputKind = Literal["text", "audio"]
+# Who wrote a reply: the rules dialog or another backend (""), an LLM, the rules standing in for it, the cache.
+DialogSource = Literal["", "llm", "rules", "cache"]
 
 
 def _now() -> datetime:
@@ -73,8 +100,9 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    session_id: str
-    turn: int = Field(ge=0)
+    # Stamped by the turn's trace when emitted.
+    session_id: str = ""
+    turn: int = Field(default=0, ge=0)
     # Wall-clock time for humans and log filters; monotonic seconds for durations.
     wall_time: datetime = Field(default_factory=_now)
     mono_time: float = Field(default_factory=time.monotonic)
@@ -84,7 +112,7 @@ class TurnStarted(EventBase):
     """A turn began; says which input kind and which backends serve it."""
 
     type: Literal["turn_started"] = "turn_started"
-    input_kind: Literal["text", "audio"]
+    input_kind: InputKind
     backends: dict[str, str]
 
 
@@ -124,8 +152,8 @@ class DialogReply(EventBase):
     backend: str
     # Figures quoted in ``text`` (payment, apr, total, ...) as strings of Decimals.
     figures: dict[str, str] = Field(default_factory=dict)
-    # "llm" or "rules" when an LLM backend served the turn (rules = its fallback answered).
-    source: str = ""
+    # "llm" or "rules" when an LLM backend served the turn (rules = its fallback answered), "cache" on a hit.
+    source: DialogSource = ""
     # Figures an LLM said that no tool result or word of the caller backed; the rules answer replaced them.
     flagged_figures: list[str] = Field(default_factory=list)
     # The LoRA adapter that served this turn (None: the base model).
@@ -203,7 +231,11 @@ class CacheLookup(EventBase):
     ms_saved: float = 0.0  # on a hit: what the answer cost when it was made, minus this turn's cost
     entry_id: str | None = None
     stored: bool = False  # on a miss: this turn's answer became an entry
-    index: str | None = None  # flat or ivf
+    index: Literal["flat", "ivf"] | None = None
+
+
+# The keys ``TurnEnded.timings_ms`` may hold: each stage's milliseconds, the first reply audio's, the turn's.
+TIMINGS = ("audio", "stt", "dialog", "tts", "tts_first_audio", "total")
 
 
 class TurnEnded(EventBase):
@@ -215,6 +247,9 @@ class TurnEnded(EventBase):
     timings_ms: dict[str, float]
     # End of the caller's audio (or text) to the first reply audio being ready.
     voice_to_voice_ms: float | None = None
+    # True when the turn was cancelled (barge-in) before it finished; ``reached`` is the stage it was in.
+    cut: bool = False
+    reached: Stage | None = None
 
 
 class SpeechEnded(EventBase):
@@ -229,9 +264,8 @@ class SpeechEnded(EventBase):
 class Endpoint(EventBase):
     """Hands-free: the caller's turn was ended, ``delay_ms`` of audio after the end of speech.
 
-    ``verdict``: complete (the stop delay ran out on a finished-sounding utterance),
-    incomplete:<cue> (mid-thought, e.g. a trailing "and": the longer wait ran out),
-    mic_off (the microphone was switched off) or max_length.
+    ``verdict``: complete (the stop delay ran out on a finished-sounding utterance), incomplete:<cue>
+    (mid-thought, e.g. a trailing "and": the longer wait ran out), mic_off or max_length.
     """
 
     type: Literal["endpoint"] = "endpoint"
@@ -252,11 +286,8 @@ class Speculation(EventBase):
 
 
 class NoiseSegment(EventBase):
-    """Hands-free: a stretch of sound that became no turn; never dropped without saying why.
-
-    ``reason``: too_short (under the shortest utterance), no_words (speech-to-text heard nothing)
-    or low_confidence.
-    """
+    """Hands-free: a stretch of sound that became no turn, and why (``reason``): too_short
+    (under the shortest utterance), no_words (speech-to-text heard nothing) or low_confidence."""
 
     type: Literal["segment_noise"] = "segment_noise"
     duration_ms: float
@@ -303,7 +334,62 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
+# Any one event type, kept as its own type through a generic call (``Tracer.emit`` returns what it is given).
+AnyEvent = TypeVar(
+    "AnyEvent",
+    TurnStarted, AudioReceived, Transcript, DialogReply, LLMCall,
+    TTSChunk, TTSAudio, CacheLookup, ErrorEvent, TurnEnded,
+    SpeechEnded, Endpoint, Speculation, NoiseSegment, Backchannel, Interrupted,
+)
+
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an event belongs: its stage, the field holding the milliseconds it reports, and whether
+    those are the whole stage's time (one span, one timing) rather than a part of it."""
+
+    stage: LogStage
+    ms_field: str | None = None
+    closes: bool = False
+
+
+# The one event -> stage map. An error belongs to the stage that failed (its own ``stage``).
+PLACES: dict[type[EventBase], Place] = {
+    TurnStarted: Place("turn"),
+    AudioReceived: Place("audio", "ms", closes=True),
+    Transcript: Place("stt", "ms", closes=True),
+    LLMCall: Place("dialog", "ms"),
+    DialogReply: Place("dialog", "ms", closes=True),
+    CacheLookup: Place("dialog", "lookup_ms"),
+    TTSChunk: Place("tts"),
+    TTSAudio: Place("tts", "total_ms", closes=True),
+    ErrorEvent: Place("pipeline"),
+    TurnEnded: Place("turn", "total_ms"),
+    SpeechEnded: Place("listen"),
+    Endpoint: Place("listen", "delay_ms"),
+    Speculation: Place("listen"),
+    NoiseSegment: Place("listen"),
+    Backchannel: Place("listen", "paused_ms"),
+    Interrupted: Place("listen", "stop_ms"),
+}
+
+
+def event_stage(event: EventBase) -> LogStage:
+    """The stage an event belongs to (one of ``STAGES``)."""
+    return event.stage if isinstance(event, ErrorEvent) else PLACES[type(event)].stage
+
+
+def event_ms(event: EventBase) -> float | None:
+    """The milliseconds an event reports for its stage, if any."""
+    field = PLACES[type(event)].ms_field
+    return None if field is None else float(getattr(event, field))
+
+
+def closes_stage(event: EventBase) -> bool:
+    """True when the event's milliseconds are its whole stage's."""
+    return PLACES[type(event)].closes
 
 
 def parse_event(data: str | bytes | dict[str, Any]) -> Event:

@@ -14,25 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from orchestrator.errors import InputError, SessionNotFoundError
-from orchestrator.events import (
-    AudioReceived,
-    CacheLookup,
-    DialogReply,
-    ErrorEvent,
-    Event,
-    LLMCall,
-    Stage,
-    Transcript,
-    TTSAudio,
-    TTSChunk,
-    TurnEnded,
-    TurnStarted,
-)
+from orchestrator.events import STAGES, ErrorEvent, Event, TTSChunk, TurnEnded, event_ms, event_stage
 from orchestrator.sessions.ids import validate_session_id
 
 if TYPE_CHECKING:
@@ -50,8 +37,6 @@ __all__ = [
     "summarize",
 ]
 
-# "turn" holds turn_started/turn_ended; an error belongs to the stage that failed.
-STAGES: tuple[str, ...] = ("turn", *get_args(Stage))
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -80,43 +65,15 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def event_stage(event: Event) -> str:
-    """The pipeline stage an event belongs to (one of ``STAGES``)."""
-    if isinstance(event, AudioReceived):
-        return "audio"
-    if isinstance(event, Transcript):
-        return "stt"
-    if isinstance(event, DialogReply | LLMCall | CacheLookup):
-        return "dialog"
-    if isinstance(event, TTSChunk | TTSAudio):
-        return "tts"
-    if isinstance(event, ErrorEvent):
-        return event.stage
-    return "turn"
-
-
 def event_level(event: Event) -> str:
-    """ERROR for an error, WARNING for a turn that failed, DEBUG for TTS pieces, INFO otherwise."""
+    """ERROR for an error, WARNING for a turn that failed (not one cut short), DEBUG for TTS pieces, INFO otherwise."""
     if isinstance(event, ErrorEvent):
         return "WARNING" if event.recovered else "ERROR"
-    if isinstance(event, TurnEnded) and not event.ok:
+    if isinstance(event, TurnEnded) and not event.ok and not event.cut:
         return "WARNING"
     if isinstance(event, TTSChunk):
         return "DEBUG"
     return "INFO"
-
-
-def event_ms(event: Event) -> float | None:
-    """The milliseconds an event reports for its stage, if any."""
-    if isinstance(event, TTSAudio):
-        return event.total_ms
-    if isinstance(event, CacheLookup):
-        return event.lookup_ms
-    if isinstance(event, TurnEnded):
-        return event.total_ms
-    if isinstance(event, TurnStarted | ErrorEvent | TTSChunk):
-        return None
-    return getattr(event, "ms", None)
 
 
 @dataclass(frozen=True)

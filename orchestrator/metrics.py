@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from orchestrator.events import CacheLookup, DialogReply, ErrorEvent, Event, TTSChunk, TurnEnded, TurnStarted
+from orchestrator.events import (
+    TIMINGS,
+    CacheLookup,
+    DialogReply,
+    ErrorEvent,
+    Event,
+    TTSChunk,
+    TurnEnded,
+    TurnStarted,
+    event_stage,
+)
 from orchestrator.logquery import LogFilter, iter_events
 
 if TYPE_CHECKING:
@@ -37,7 +47,7 @@ class MetricsSink:
         r = self.registry
         self.latency = Histogram("voicebot_stage_latency_seconds", "Time spent in each pipeline stage.",
                                  ["stage"], buckets=_BUCKETS, registry=r)
-        self.turns = Counter("voicebot_turns_total", "Turns finished, by input kind and outcome.",
+        self.turns = Counter("voicebot_turns_total", "Turns finished, by input kind and outcome (ok, error, cut).",
                              ["input_kind", "outcome"], registry=r)
         self.errors = Counter("voicebot_errors_total", "Failed turns, by error category and stage.",
                               ["category", "stage"], registry=r)
@@ -66,12 +76,13 @@ class MetricsSink:
         if isinstance(event, TurnStarted):
             self._kinds[key] = event.input_kind
         elif isinstance(event, TurnEnded):
-            self.turns.labels(self._kinds.pop(key, "unknown"), "ok" if event.ok else "error").inc()
+            outcome = "ok" if event.ok else "cut" if event.cut else "error"
+            self.turns.labels(self._kinds.pop(key, "unknown"), outcome).inc()
             for stage, ms in event.timings_ms.items():
-                if stage in ("audio", "stt", "dialog", "tts", "tts_first_audio", "total"):
+                if stage in TIMINGS:
                     self.latency.labels(stage).observe(ms / 1000.0)
         elif isinstance(event, ErrorEvent):
-            self.errors.labels(event.category, event.stage).inc()
+            self.errors.labels(event.category, event_stage(event)).inc()
         elif isinstance(event, TTSChunk):
             self.cache.labels("hit" if event.cached else "miss").inc()
         elif isinstance(event, CacheLookup):

@@ -14,21 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.errors import ConfigError
-from orchestrator.events import (
-    AudioReceived,
-    DialogReply,
-    ErrorEvent,
-    Event,
-    Transcript,
-    TTSAudio,
-    TurnEnded,
-    TurnStarted,
-)
+from orchestrator.events import Event, TurnEnded, closes_stage, event_ms, event_stage
+from orchestrator.turnview import TurnView
 
 __all__ = ["OtelSink", "make_otel_sink"]
-
-_STAGE_EVENTS: dict[type, str] = {AudioReceived: "audio", Transcript: "stt", DialogReply: "dialog", TTSAudio: "tts"}
-
 
 def _ns(moment: datetime) -> int:
     return int(moment.timestamp() * 1e9)
@@ -61,27 +50,27 @@ class OtelSink:
     def _export(self, events: list[Event]) -> None:
         from opentelemetry import trace
 
-        started = next((e for e in events if isinstance(e, TurnStarted)), events[0])
-        ended = events[-1]
-        assert isinstance(ended, TurnEnded)
+        view = TurnView.of(events)
+        started = view.started or events[0]
+        ended = view.ended
+        assert ended is not None
         session = self._session_span(started)
         context = trace.set_span_in_context(session)
         attributes: dict[str, Any] = {"voicebot.turn": ended.turn, "voicebot.ok": ended.ok}
-        reply = next((e for e in events if isinstance(e, DialogReply)), None)
+        reply = view.reply
         if reply is not None:
             attributes.update({"voicebot.intent": reply.intent, "voicebot.state": reply.state})
         turn = self._tracer.start_span(f"turn {ended.turn}", context=context, start_time=_ns(started.wall_time),
                                        attributes=attributes)
         turn_context = trace.set_span_in_context(turn)
         for event in events:
-            stage = _STAGE_EVENTS.get(type(event))
-            ms = getattr(event, "total_ms", None) if isinstance(event, TTSAudio) else getattr(event, "ms", None)
-            if stage is None or ms is None:
+            ms = event_ms(event)
+            if not closes_stage(event) or ms is None:
                 continue
             end = _ns(event.wall_time)
-            span = self._tracer.start_span(stage, context=turn_context, start_time=end - int(ms * 1e6))
+            span = self._tracer.start_span(event_stage(event), context=turn_context, start_time=end - int(ms * 1e6))
             span.end(end_time=end)
-        for error in (e for e in events if isinstance(e, ErrorEvent)):
+        for error in view.errors:
             turn.add_event("error", {"stage": error.stage, "category": error.category, "message": error.message})
         turn.end(end_time=_ns(ended.wall_time))
         if reply is not None and reply.state in ("ended", "handoff"):

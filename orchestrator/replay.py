@@ -17,11 +17,11 @@ from typing import Any
 
 from orchestrator.config import Settings
 from orchestrator.errors import SessionNotFoundError, VoicebotError
-from orchestrator.events import AudioReceived, DialogReply, ErrorEvent, Transcript, TurnEnded, TurnStarted
 from orchestrator.eventsource import EventSource, open_event_source
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.sessions.ids import session_file, validate_session_id
 from orchestrator.sessions.lineage import derived_id
+from orchestrator.turnview import TurnView, turn_views
 
 __all__ = ["TurnDiff", "TurnRecord", "latency_regressions", "recorded_turns", "rerun"]
 
@@ -48,38 +48,37 @@ class TurnRecord:
         """JSON-ready."""
         return dict(self.__dict__)
 
+    @classmethod
+    def of(cls, view: TurnView) -> TurnRecord:
+        """The record of one logged turn (its view must hold its ``turn_started``)."""
+        assert view.input_kind is not None
+        record = cls(turn=view.turn, input_kind=view.input_kind)
+        if view.audio is not None:
+            record.recording = view.audio.recording
+        if view.heard is not None:
+            record.transcript = view.heard.text
+        if (reply := view.reply) is not None:
+            record.user_text, record.intent, record.slots = reply.user_text, reply.intent, reply.slots
+            record.state, record.reply, record.figures = reply.state, reply.text, reply.figures
+        if view.error is not None:
+            record.error = f"{view.error.category}: {view.error.message}"
+        if view.ended is not None:
+            record.ok, record.timings_ms = view.ended.ok, view.ended.timings_ms
+        return record
+
 
 def recorded_turns(settings: Settings, session_id: str, source: EventSource | None = None) -> list[TurnRecord]:
     """The session's turns from its events (``source``, or the settings' own); ``SessionNotFoundError`` if none."""
     sid = validate_session_id(session_id)
     events = source or open_event_source(settings)
-    turns: dict[int, TurnRecord] = {}
     try:
-        recorded = list(events.read(sid))
+        views = [v for v in turn_views(events.read(sid)) if v.input_kind is not None]
     finally:
         if source is None:
             events.close()
-    for event in recorded:
-        if isinstance(event, TurnStarted):
-            turns[event.turn] = TurnRecord(turn=event.turn, input_kind=event.input_kind)
-            continue
-        record = turns.get(event.turn)
-        if record is None:
-            continue
-        if isinstance(event, AudioReceived):
-            record.recording = event.recording
-        elif isinstance(event, Transcript):
-            record.transcript = event.text
-        elif isinstance(event, DialogReply):
-            record.user_text, record.intent, record.slots = event.user_text, event.intent, event.slots
-            record.state, record.reply, record.figures = event.state, event.text, event.figures
-        elif isinstance(event, ErrorEvent) and not event.recovered:
-            record.error = f"{event.category}: {event.message}"
-        elif isinstance(event, TurnEnded):
-            record.ok, record.timings_ms = event.ok, event.timings_ms
-    if not turns:
+    if not views:
         raise SessionNotFoundError(f"no recorded turns for session {sid!r} in {events.description}")
-    return [turns[k] for k in sorted(turns)]
+    return [TurnRecord.of(view) for view in sorted(views, key=lambda v: v.turn)]
 
 
 @dataclass

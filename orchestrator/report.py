@@ -9,7 +9,6 @@ audio cache's (a semantic cache will add its own).
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,38 +16,34 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from orchestrator.events import DialogReply, Event, TTSChunk, TurnEnded, TurnStarted
+from orchestrator.events import TIMINGS, Event
 from orchestrator.fsutil import atomic_write_bytes, atomic_write_text
+from orchestrator.turnview import turn_views
 
 if TYPE_CHECKING:
     from orchestrator.eventsource import EventSource
 
 __all__ = ["STAGES", "Report", "build_report", "session_waterfall", "turns_frame", "waterfall_png", "write_report"]
 
-STAGES = ("audio", "stt", "dialog", "tts", "total")
+STAGES = tuple(t for t in TIMINGS if t != "tts_first_audio")
 _COLORS = {"audio": "#8e6bbf", "stt": "#d9822b", "dialog": "#2b8a3e", "tts": "#1f5fa8"}
 
 
 def turns_frame(events: list[Event]) -> pd.DataFrame:
     """One row per finished turn: session, turn, kind, ok, intent, state, cached pieces and stage ms."""
-    by_turn: dict[tuple[str, int], dict[str, Any]] = defaultdict(dict)
-    for event in events:
-        row = by_turn[(event.session_id, event.turn)]
-        row.setdefault("session", event.session_id)
-        row.setdefault("turn", event.turn)
-        if isinstance(event, TurnStarted):
-            row["input_kind"], row["started"] = event.input_kind, event.wall_time
-        elif isinstance(event, DialogReply):
-            row["intent"], row["state"] = event.intent, event.state
-        elif isinstance(event, TTSChunk):
-            row["pieces"] = row.get("pieces", 0) + 1
-            row["cached_pieces"] = row.get("cached_pieces", 0) + int(event.cached)
-        elif isinstance(event, TurnEnded):
-            row["ok"] = event.ok
-            for stage in STAGES:
-                if stage in event.timings_ms:
-                    row[f"{stage}_ms"] = event.timings_ms[stage]
-    rows = [r for r in by_turn.values() if "ok" in r]
+    rows = []
+    for view in turn_views(events):
+        if view.ended is None:
+            continue
+        row: dict[str, Any] = {"session": view.session_id, "turn": view.turn, "ok": view.ended.ok}
+        if view.input_kind is not None:
+            row["input_kind"] = view.input_kind
+        if view.reply is not None:
+            row["intent"], row["state"] = view.reply.intent, view.reply.state
+        if view.pieces:
+            row["pieces"], row["cached_pieces"] = len(view.pieces), sum(int(p.cached) for p in view.pieces)
+        row.update({f"{stage}_ms": view.ended.timings_ms[stage] for stage in STAGES if stage in view.ended.timings_ms})
+        rows.append(row)
     columns = ["session", "turn", "input_kind", "ok", "intent", "state", "pieces", "cached_pieces",
                *[f"{s}_ms" for s in STAGES]]
     frame = pd.DataFrame(rows, columns=columns)

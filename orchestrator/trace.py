@@ -23,7 +23,7 @@ from typing import Any
 from loguru import logger
 
 from orchestrator.compliance import redact_event
-from orchestrator.events import Event, parse_event
+from orchestrator.events import AnyEvent, Event, parse_event
 from orchestrator.sessions.ids import session_file
 
 __all__ = ["EventBus", "JsonlSink", "Sink", "Tracer", "read_jsonl"]
@@ -139,7 +139,7 @@ class Tracer:
         """Attach another sink."""
         self.sinks.append(sink)
 
-    def emit(self, event: Event) -> Event:
+    def emit(self, event: AnyEvent) -> AnyEvent:
         """Redact, fan out, and return the redacted event."""
         clean = redact_event(event)
         for sink in self.sinks:

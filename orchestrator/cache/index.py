@@ -35,10 +35,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from typing import Literal
 
 import numpy as np
 
-__all__ = ["APPROX_MIN_ENTRIES", "VectorIndex", "measure_switch"]
+__all__ = ["APPROX_MIN_ENTRIES", "IndexKind", "VectorIndex", "measure_switch"]
+
+IndexKind = Literal["flat", "ivf"]
 
 APPROX_MIN_ENTRIES = 10_000
 _NPROBE = 64
@@ -54,7 +57,7 @@ class VectorIndex:
         self._lock = threading.Lock()
         self._vectors = np.zeros((0, dim), dtype=np.float32)
         self._index = self._flat()
-        self.kind = "flat"
+        self.kind: IndexKind = "flat"
         self._trained_at = 0
 
     def __len__(self) -> int:

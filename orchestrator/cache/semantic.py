@@ -32,7 +32,7 @@ import numpy as np
 
 from orchestrator.cache.encoders import SentenceEncoder
 from orchestrator.cache.entry import CacheEntry, decode_vector, encode_vector, new_entry_id
-from orchestrator.cache.index import APPROX_MIN_ENTRIES, VectorIndex
+from orchestrator.cache.index import APPROX_MIN_ENTRIES, IndexKind, VectorIndex
 from orchestrator.cache.keys import Signature, faq_topic, judge, personal_data, slot_signature, verbatim_topic
 from orchestrator.cache.policy import is_neutral, policy_for
 from orchestrator.cache.stores import CacheStore
@@ -145,7 +145,7 @@ class SemanticCache:
             self._index, self._entries, self._version = index, list(entries), self.store.version()
 
     @property
-    def index_kind(self) -> str:
+    def index_kind(self) -> IndexKind:
         """``flat`` or ``ivf``."""
         return self._index.kind
 

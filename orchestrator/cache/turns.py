@@ -198,19 +198,6 @@ class TurnCache:
                 self.audio.put(voice, rate, reply, audio)
         return entry is not None, why
 
-    def event_fields(self, lookup: TurnLookup) -> dict[str, Any]:
-        """The ``cache_lookup`` event's fields that the lookup knows."""
-        probe = lookup.probe
-        return {
-            "cache_hit": lookup.hit,
-            "reason": lookup.reason,
-            "similarity": probe.similarity,
-            "threshold": self.cache.threshold,
-            "lookup_ms": round(probe.ms, 2),
-            "entry_id": probe.entry.id if probe.entry is not None else None,
-            "index": self.cache.index_kind,
-        }
-
 
 def load_turn_cache(settings: Settings, dialog: DialogBackend | None = None) -> TurnCache | None:
     """The cache ``VOICEBOT_CACHE`` asks for (None when off); loads the encoder and the entries.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from orchestrator.cli.adapters import adapters_app
+from orchestrator.cli.adapters_compare import compare_command
 from orchestrator.cli.audit import audit_app
 from orchestrator.cli.bench import bench
 from orchestrator.cli.cache import cache_app
@@ -48,6 +49,7 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(audit_app, name="audit")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(cache_app, name="cache-manager")
+adapters_app.command("compare")(compare_command)
 app.add_typer(adapters_app, name="adapter-control")
 app.add_typer(users_app, name="users")
 app.command("report")(report)

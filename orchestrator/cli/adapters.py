@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,11 +34,7 @@ from orchestrator.runtime import default_store
 from orchestrator.sessions.base import SessionState
 from orchestrator.sessions.ids import validate_session_id
 
-if TYPE_CHECKING:
-    from orchestrator.adapters.compare import ScenarioComparison
-    from orchestrator.scenarios.loader import LoadedScenario
-
-__all__ = ["adapters_app"]
+__all__ = ["DataOption", "JsonOption", "MappedOption", "adapters_app", "eval_rows", "fmt", "progress"]
 
 adapters_app = typer.Typer(
     help="Train, evaluate, switch and serve LoRA adapters of the intent classifier.\n\n"
@@ -61,7 +56,7 @@ MappedOption = Annotated[
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
+def progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     """A stderr progress bar per phase; yields ``update(phase, done, total)``."""
     bar = Progress(
         TextColumn(f"[bold]{escape(label)}[/] {{task.description}}"), BarColumn(), MofNCompleteColumn(),
@@ -108,15 +103,15 @@ def list_command(as_json: JsonOption = False) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(
-            "*" if row["active"] else "", escape(row["name"]), row["source"], _fmt(row["accuracy"]),
-            _fmt(row["macro_f1"]), row["created_at"][:19], escape(row["served_model"] or "-"),
+            "*" if row["active"] else "", escape(row["name"]), row["source"], fmt(row["accuracy"]),
+            fmt(row["macro_f1"]), row["created_at"][:19], escape(row["served_model"] or "-"),
         )
     Console().print(table)
     for line in broken:
         err_console.print(f"[yellow]skipped:[/] {escape(line)}")
 
 
-def _fmt(value: Any) -> str:
+def fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, int | float) else "-"
 
 
@@ -140,7 +135,7 @@ def show_command(name: Annotated[str, typer.Argument(help="Adapter name.")], as_
     out.print(f"data          {escape(info.data.file)}: {info.data.rows} rows, sha256 {info.data.sha256}")
     out.print(f"labels        {escape(', '.join(info.labels))}")
     metrics = info.metrics
-    out.print(f"metrics       accuracy {_fmt(metrics.get('accuracy'))}, macro-F1 {_fmt(metrics.get('macro_f1'))} "
+    out.print(f"metrics       accuracy {fmt(metrics.get('accuracy'))}, macro-F1 {fmt(metrics.get('macro_f1'))} "
               f"on {metrics.get('n', '?')} {metrics.get('split', '')} rows")
     training = info.training
     out.print(f"training      {training.get('epochs', '?')} epochs, {training.get('seconds', '?')} s, "
@@ -172,7 +167,7 @@ def train_command(
     settings = load_settings(as_json=as_json)
     config = TrainConfig(epochs=epochs, holdout=holdout, seed=seed)
     started = time.perf_counter()
-    with voicebot_errors(as_json), _progress(f"train {name}") as update:
+    with voicebot_errors(as_json), progress(f"train {name}") as update:
         adapter = train_adapter(
             settings, name, data, config, served_model=served_model, force=force, progress=update
         )
@@ -183,12 +178,12 @@ def train_command(
     metrics = adapter.info.metrics
     Console(highlight=False).print(
         f"trained [bold]{escape(adapter.name)}[/] in {adapter.info.training['seconds']} s: accuracy "
-        f"{_fmt(metrics['accuracy'])}, macro-F1 {_fmt(metrics['macro_f1'])} on {metrics['n']} {metrics['split']} rows; "
+        f"{fmt(metrics['accuracy'])}, macro-F1 {fmt(metrics['macro_f1'])} on {metrics['n']} {metrics['split']} rows; "
         f"saved to {escape(str(adapter.path))}"
     )
 
 
-def _eval_rows(data: Path | None, mapped: bool, as_json: bool) -> tuple[Path, list[EvalRow]]:
+def eval_rows(data: Path | None, mapped: bool, as_json: bool) -> tuple[Path, list[EvalRow]]:
     path = data or DEV_CSV
     with voicebot_errors(as_json):
         return path, read_eval_rows(path, mapped=mapped)
@@ -209,7 +204,7 @@ def _print_evaluation(title: str, evaluation: Evaluation) -> None:
     for column in ("intent", "support", "precision", "recall", "F1"):
         scores.add_column(column, justify="left" if column == "intent" else "right")
     for intent, s in evaluation.per_intent.items():
-        scores.add_row(intent, str(s["support"]), _fmt(s["precision"]), _fmt(s["recall"]), _fmt(s["f1"]))
+        scores.add_row(intent, str(s["support"]), fmt(s["precision"]), fmt(s["recall"]), fmt(s["f1"]))
     out.print(scores)
     served = f"; {evaluation.served_accuracy:.3f} on served labels" if evaluation.served_accuracy is not None else ""
     out.print(f"[bold]{escape(title)}[/]: accuracy {evaluation.accuracy:.3f}, macro-F1 {evaluation.macro_f1:.3f} "
@@ -232,8 +227,8 @@ def evaluate_command(
     from orchestrator.adapters.metrics import evaluate_rows
 
     settings = load_settings(as_json=as_json)
-    path, rows = _eval_rows(data, mapped, as_json)
-    with voicebot_errors(as_json), _progress(f"evaluate {name}") as update:
+    path, rows = eval_rows(data, mapped, as_json)
+    with voicebot_errors(as_json), progress(f"evaluate {name}") as update:
         classifier = base_classifier(settings) if name == BASE else load_adapter_classifier(settings, name)
         evaluation = evaluate_rows(classifier, rows, lambda done, total: update("rows", done, total))
     payload = {"adapter": name, "data": str(path), "mapped": mapped, **evaluation.as_dict()}
@@ -328,90 +323,3 @@ def map_command(
     else:
         target = adapter.info.served_model or "no served model"
         Console(highlight=False).print(f"{escape(adapter.name)} -> {escape(target)}")
-
-
-@adapters_app.command("compare")
-def compare_command(
-    name: Annotated[
-        str | None,
-        typer.Argument(help="Adapter name (default: the globally active one, else the one the project ships)."),
-    ] = None,
-    scenarios: Annotated[
-        list[Path] | None, typer.Option("--scenarios", help="Scenario files or folders to play on both (repeatable).")
-    ] = None,
-    data: DataOption = None,
-    mapped: MappedOption = False,
-    as_json: JsonOption = False,
-) -> None:
-    """The base model against an adapter: on labelled data, and on scenarios (exit 1 if one regresses)."""
-    from orchestrator.adapters.compare import compare_on_data, compare_on_scenarios
-    from orchestrator.scenarios.loader import ScenarioError, load_scenarios
-    from orchestrator.scenarios.runner import Pipelines
-
-    settings = load_settings(as_json=as_json)
-    with voicebot_errors(as_json):
-        shipped = sorted(a.info.name for a in list_adapters(settings)[0] if a.source == "shipped")
-        chosen = name or global_adapter(settings) or (shipped[0] if len(shipped) == 1 else None)
-        if chosen is None:
-            fail("no adapter given and none is active: name one", EXIT_USAGE, as_json=as_json, category="usage")
-        find_adapter(settings, chosen)
-    path, rows = _eval_rows(data, mapped, as_json)
-    loaded: list[LoadedScenario] = []
-    if scenarios:
-        try:
-            loaded, problems = load_scenarios(list(scenarios))
-        except ScenarioError as exc:
-            fail(str(exc), EXIT_USAGE, as_json=as_json, category="scenario")
-        if problems or not loaded:
-            fail("\n".join(problems) or "no *.yaml scenario under the given paths", EXIT_USAGE, as_json=as_json,
-                 category="scenario")
-    with voicebot_errors(as_json), _progress(f"compare {chosen}") as update:
-        results = compare_on_data(settings, chosen, rows, lambda done, total: update("data", done, total))
-        played: list[ScenarioComparison] = []
-        if loaded:
-            pipelines = Pipelines(settings)
-            try:
-                played = asyncio.run(
-                    compare_on_scenarios(
-                        pipelines, chosen, loaded, lambda _r: update("scenarios", len(played) + 1, len(loaded))
-                    )
-                )
-            finally:
-                pipelines.close()
-    regressions = [p.name for p in played if p.regressed]
-    payload = {
-        "adapter": chosen,
-        "data": {"path": str(path), "mapped": mapped, **{k: v.as_dict() for k, v in results.items()}},
-        "scenarios": [p.as_dict() for p in played],
-        "regressions": regressions,
-    }
-    if as_json:
-        print_json(payload)
-    else:
-        _print_comparison(chosen, results, played)
-    if regressions:
-        raise typer.Exit(EXIT_FAILED)
-
-
-def _print_comparison(name: str, results: dict[str, Evaluation], played: list[ScenarioComparison]) -> None:
-    out = Console(highlight=False)
-    table = Table(title="labelled data")
-    for column in ("model", "accuracy", "macro-F1", "served accuracy", "rows"):
-        table.add_column(column, justify="left" if column == "model" else "right")
-    for key, e in results.items():
-        served = _fmt(e.served_accuracy) if e.served_accuracy is not None else "-"
-        table.add_row(escape(key), _fmt(e.accuracy), _fmt(e.macro_f1), served, str(e.n))
-    out.print(table)
-    if not played:
-        return
-    scenarios = Table(title="scenarios")
-    for column in ("scenario", "base", escape(name), "intent checks (base / adapter)"):
-        scenarios.add_column(column)
-    for p in played:
-        b, a = p.intent_checks["base"], p.intent_checks["adapter"]
-        scenarios.add_row(
-            escape(p.name), "pass" if p.base.passed else "FAIL",
-            ("[red]FAIL (regression)[/]" if p.regressed else "FAIL") if not p.adapter.passed else "pass",
-            f"{b[0]}/{b[1]} / {a[0]}/{a[1]}",
-        )
-    out.print(scenarios)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,11 +19,12 @@ from orchestrator.cli.common import (
     voicebot_errors,
 )
 from orchestrator.cli.turn_live import live_report, play_live
-from orchestrator.events import DialogReply, ErrorEvent, LLMCall
+from orchestrator.compliance import MAX_INPUT_CHARS, check_message_length
 from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.pipeline import TurnResult
 from orchestrator.runtime import build_pipeline
 from orchestrator.sessions.ids import new_session_id, session_file, validate_session_id
+from orchestrator.turnview import TurnView
 
 __all__ = ["turn", "turn_payload"]
 
@@ -34,16 +36,13 @@ def turn_payload(result: TurnResult, audio_path: Path | str | None, backends: di
 
     ``audio_path`` is where the reply audio is: a file for the CLI, a URL path for the service.
     """
-    reply = next((e for e in result.events if isinstance(e, DialogReply)), None)
+    view = TurnView.of(result.events)
+    reply = view.reply
     llm = {
         "source": reply.source if reply else "",
         "flagged_figures": reply.flagged_figures if reply else [],
-        "calls": [e.model_dump(include=_CALL_FIELDS) for e in result.events if isinstance(e, LLMCall)],
-        "recovered_errors": [
-            {"category": e.category, "message": e.message}
-            for e in result.events
-            if isinstance(e, ErrorEvent) and e.recovered
-        ],
+        "calls": [call.model_dump(include=_CALL_FIELDS) for call in view.llm_calls],
+        "recovered_errors": [{"category": e.category, "message": e.message} for e in view.recovered],
     }
     return {
         "session_id": result.session_id,
@@ -66,7 +65,9 @@ def turn_payload(result: TurnResult, audio_path: Path | str | None, backends: di
 
 
 def turn(
-    text: Annotated[str | None, typer.Option("--text", "-t", help="What the caller types.")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", "-t", help="What the caller types; - reads it from standard input.")
+    ] = None,
     audio: Annotated[
         Path | None,
         typer.Option("--audio", "-a", help="WAV/FLAC file of what the caller says (any rate, any channels)."),
@@ -99,6 +100,12 @@ def turn(
     if out is not None and out.is_dir():
         fail(f"--out {out} is a directory; give a file name such as reply.wav", EXIT_USAGE, as_json=as_json,
              category="usage")
+    if text == "-":
+        # One character past the limit is enough for the pipeline to refuse an oversized message.
+        text = sys.stdin.read(MAX_INPUT_CHARS + 1)
+    with voicebot_errors(as_json):
+        if text is not None:
+            check_message_length(text)  # before any model loads: a huge message is refused at once
     settings = load_settings(as_json=as_json, stt=stt, tts=tts, llm=llm)
     with voicebot_errors(as_json):
         sid = validate_session_id(session) if session is not None else new_session_id()

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from orchestrator.events import DialogSource
 from orchestrator.registry import Registry
 
-__all__ = ["DIALOG_BACKENDS", "DialogBackend", "DialogNote", "DialogTurn", "StreamingDialog"]
+__all__ = ["DIALOG_BACKENDS", "DialogBackend", "DialogNote", "DialogTurn", "LLMCallRecord", "StreamingDialog"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,23 @@ class DialogNote:
     category: str
     message: str
     retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LLMCallRecord:
+    """One request to the LLM server: which model, which round and try, how it ended, how long, how many tokens."""
+
+    model: str
+    round: int
+    attempt: int
+    ok: bool
+    ms: float
+    status: int | None = None
+    category: str | None = None
+    first_token_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    tool_calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +54,10 @@ class DialogTurn:
     memory: dict[str, Any] = field(default_factory=dict)
     # Figures quoted in ``text`` (payment, APR, total), as strings of Decimals.
     figures: dict[str, str] = field(default_factory=dict)
-    # Who wrote ``text``: the backend itself, or "rules" when an LLM fell back to it.
-    source: str = ""
-    # One record per LLM request (model, attempt, status, ms, tokens), for the events.
-    llm_calls: tuple[dict[str, Any], ...] = ()
+    # Who wrote ``text``: the backend itself (""), "llm", "rules" when an LLM fell back to it, or "cache".
+    source: DialogSource = ""
+    # One record per LLM request, for the events.
+    llm_calls: tuple[LLMCallRecord, ...] = ()
     notes: tuple[DialogNote, ...] = ()
     # Figures an LLM said that nothing backed (the reply was replaced).
     flagged_figures: tuple[str, ...] = ()

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.compliance import redact
-from orchestrator.llm.base import DialogBackend, DialogNote, DialogTurn
+from orchestrator.events import DialogSource
+from orchestrator.llm.base import DialogBackend, DialogNote, DialogTurn, LLMCallRecord
 from orchestrator.llm.chat import ChatClient, LLMError
 from orchestrator.llm.guard import Figure, caller_figures, unbacked_figures
 from orchestrator.llm.tools import TOOL_SCHEMAS, ToolResult, run_tool
@@ -87,6 +88,23 @@ class _ToolCallParts:
 
 
 @dataclass
+class _Meter:
+    """What one request's stream has told so far."""
+
+    first_token_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    def record(self, model: str, round_no: int, attempt: int, *, ok: bool, ms: float, status: int | None = None,
+               category: str | None = None, tool_calls: tuple[str, ...] = ()) -> LLMCallRecord:
+        return LLMCallRecord(
+            model=model, round=round_no, attempt=attempt, ok=ok, ms=ms, status=status, category=category,
+            first_token_ms=self.first_token_ms, prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens, tool_calls=tool_calls,
+        )
+
+
+@dataclass
 class _Turn:
     """What one turn has said, computed and tried so far."""
 
@@ -96,7 +114,7 @@ class _Turn:
     spoken: list[str] = field(default_factory=list)
     buffer: str = ""
     tool_results: list[ToolResult] = field(default_factory=list)
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[LLMCallRecord] = field(default_factory=list)
 
     def backing(self) -> list[Figure]:
         return [figure for result in self.tool_results for figure in result.backing]
@@ -243,15 +261,15 @@ class LLMDialog:
         while True:
             attempt += 1
             start = self._clock()
-            record: dict[str, Any] = {"model": model, "round": round_no, "attempt": attempt}
+            meter = _Meter()
             spoken_before = len(turn.spoken)
             turn.buffer = ""
             try:
-                calls = self._consume(messages, turn, model, record, start)
+                calls = self._consume(messages, turn, model, meter, start)
             except LLMError as exc:
-                record.update(ok=False, status=exc.status, category=exc.category,
-                              ms=round((self._clock() - start) * 1000, 1))
-                turn.calls.append(record)
+                ms = round((self._clock() - start) * 1000, 1)
+                turn.calls.append(meter.record(model, round_no, attempt, ok=False, ms=ms, status=exc.status,
+                                               category=exc.category))
                 delay = self._delay(attempt, exc)
                 if (
                     not exc.retryable
@@ -262,23 +280,23 @@ class LLMDialog:
                     raise
                 self._sleep(delay)
                 continue
-            record.update(ok=True, ms=round((self._clock() - start) * 1000, 1),
-                          tool_calls=[c.name for c in calls])
-            turn.calls.append(record)
+            ms = round((self._clock() - start) * 1000, 1)
+            turn.calls.append(meter.record(model, round_no, attempt, ok=True, ms=ms,
+                                           tool_calls=tuple(c.name for c in calls)))
             return calls
 
     def _consume(
-        self, messages: list[dict[str, Any]], turn: _Turn, model: str, record: dict[str, Any], start: float
+        self, messages: list[dict[str, Any]], turn: _Turn, model: str, meter: _Meter, start: float
     ) -> list[_ToolCallParts]:
         parts: dict[int, _ToolCallParts] = {}
         redacted = [_redact_message(m) for m in messages]
         for chunk in self._client.stream(model=model, messages=redacted, tools=TOOL_SCHEMAS):
-            if "first_token_ms" not in record and (chunk.text or chunk.tool_calls):
-                record["first_token_ms"] = round((self._clock() - start) * 1000, 1)
+            if meter.first_token_ms is None and (chunk.text or chunk.tool_calls):
+                meter.first_token_ms = round((self._clock() - start) * 1000, 1)
             if chunk.prompt_tokens is not None:
-                record["prompt_tokens"] = chunk.prompt_tokens
+                meter.prompt_tokens = chunk.prompt_tokens
             if chunk.completion_tokens is not None:
-                record["completion_tokens"] = chunk.completion_tokens
+                meter.completion_tokens = chunk.completion_tokens
             for delta in chunk.tool_calls:
                 part = parts.setdefault(delta.index, _ToolCallParts())
                 part.id = part.id or delta.id
@@ -314,8 +332,8 @@ def _with_history(
     reply: str,
     keep_turns: int,
     *,
-    source: str,
-    calls: list[dict[str, Any]] | None = None,
+    source: DialogSource,
+    calls: list[LLMCallRecord] | None = None,
     notes: list[DialogNote] | None = None,
     flagged: list[str] | None = None,
 ) -> DialogTurn:

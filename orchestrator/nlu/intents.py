@@ -18,6 +18,13 @@ Two classifiers share one ``classify(text) -> IntentPrediction`` contract:
   3. below it, the broader keyword rules get a say, and then the answer
      is ``out_of_scope`` with the head's (low) top probability.
 
+``lost_card`` blocks a card, so it needs the caller's words: a card
+reported lost, stolen or compromised, or a request to block it
+(:func:`reports_card_trouble`). The head's ``lost_card`` without them is
+never taken; a card number alone (a redaction mask such as "[CARD]") says
+nothing about the intent, and masks are removed before any rule or the head
+reads the text.
+
 The intents are ``loan_quote``, ``mortgage``, ``balance``, ``lost_card``,
 ``transfer``, ``human_handoff``, ``goodbye``, ``greeting``, ``help`` and
 ``out_of_scope``.
@@ -49,6 +56,7 @@ __all__ = [
     "keyword_rule",
     "layered_prediction",
     "load_intent_classifier",
+    "reports_card_trouble",
     "safe_rule",
 ]
 
@@ -129,11 +137,24 @@ _CARD = (
 _LOSS = (
     r"(?:lost|lose|losing|stolen|stole|nicked|pinched|snatched|dropped|missing|misplaced|can'?t find|pick-?pocket\w*)"
 )
+_COMPROMISED = r"(?:compromised|skimmed|cloned|hacked|copied|used without (?:my )?permission)"
+_BLOCK = r"(?:block|blocked|freeze|frozen|lock|stop|cancel|deactivate|suspend|kill)"
 _LOST_CARD = _rx(
     rf"\b{_LOSS}\W+(?:\w+\W+){{0,4}}?{_CARD}"
-    rf"|\b{_CARD}\W+(?:\w+\W+){{0,4}}?(?:is |was |has been |got |went |been )?(?:{_LOSS}|gone|taken)\b"
+    rf"|\b{_CARD}\W+(?:\w+\W+){{0,4}}?(?:is |was |has been |got |went |been )?(?:{_LOSS}|gone|taken|{_COMPROMISED})\b"
     rf"|\b(?:took|(?:has|have|'s|'ve) taken|robbed me of) (?:my|our|all my) {_CARD}"
+    rf"|\b{_BLOCK}\W+(?:(?:my|our|the|this|that|a|both|all|of|credit|debit|bank)\W+){{0,3}}{_CARD}"
+    # "my card number is ... please block it", "... I think it's been compromised"
+    rf"|\b{_CARD}\W+(?:\w+\W+){{0,8}}?(?:{_BLOCK}\W+(?:it|them)|{_COMPROMISED})\b"
 )
+# What the lost-card flow needs to hear: a card reported lost, stolen or compromised, or a request to
+# block one. Without any of these words a card number or the word "card" alone never starts it.
+_CARD_TROUBLE = _rx(
+    rf"\b(?:{_LOSS}|gone|taken|took|steal\w*|theft|thie(?:f|ves)|robbed|{_COMPROMISED}|fraud\w*|"
+    rf"unauthori[sz]ed|{_BLOCK}|report\w*|someone (?:has|used|is using|took)|left (?:it|my|them))\b"
+)
+# Redaction placeholders ("[CARD]", "[PHONE]") say a number was there, not what the caller wants.
+_MASK = re.compile(r"\[[A-Z_]{2,}(?::[^\]]*)?\]")
 
 _PERSON = (
     r"(?:(?:a|an|the|your|some|real|actual|live|proper)\s+)*"
@@ -178,8 +199,14 @@ _KEYWORD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def reports_card_trouble(text: str) -> bool:
+    """True when ``text`` says a card is lost, stolen or compromised, or asks to block one."""
+    return bool(_CARD_TROUBLE.search(_MASK.sub(" ", text)))
+
+
 def safe_rule(text: str) -> str | None:
     """The intent a safe rule gives ``text`` (``out_of_scope`` for a bare "yes"), else None."""
+    text = _MASK.sub(" ", text)
     for intent, pattern in _SAFE_RULES:
         if pattern.search(text):
             return intent
@@ -188,6 +215,7 @@ def safe_rule(text: str) -> str | None:
 
 def keyword_rule(text: str) -> str | None:
     """The intent the first broader keyword rule gives ``text``, else None."""
+    text = _MASK.sub(" ", text)
     for intent, pattern in _KEYWORD_RULES:
         if pattern.search(text):
             return intent
@@ -280,8 +308,12 @@ def layered_prediction(
         return IntentPrediction(OUT_OF_SCOPE, 0.0, "rule")
     if (intent := safe_rule(text)) is not None:
         return IntentPrediction(intent, 1.0, "rule")
-    probabilities = scores(text)
-    best = max(probabilities, key=probabilities.__getitem__)
+    probabilities = scores(_MASK.sub(" ", text))
+    allowed = probabilities
+    if not reports_card_trouble(text):
+        # A card number, or "my card", with no loss, theft or block in the words: never the lost-card flow.
+        allowed = {k: v for k, v in probabilities.items() if k != "lost_card"} or probabilities
+    best = max(allowed, key=allowed.__getitem__)
     confidence = round(probabilities[best], 4)
     if confidence >= max(threshold, INTENT_THRESHOLDS.get(best, 0.0)):
         return IntentPrediction(best, confidence, "embedding", probabilities)

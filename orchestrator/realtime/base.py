@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from orchestrator.config import Settings
+from orchestrator.events import AnyEvent
 from orchestrator.realtime.playback import Heard
 from orchestrator.stt.base import Transcription
 
@@ -79,8 +80,8 @@ class TurnHandle(Protocol):
 class Conversation(Protocol):
     """What the engine drives: one caller's session on some face (browser, CLI, telephony)."""
 
-    def emit(self, event: type, **fields: Any) -> None:
-        """Emit a turn-taking event (the conversation stamps its session and turn)."""
+    def emit(self, event: AnyEvent) -> None:
+        """Emit a turn-taking event (built by ``orchestrator.turn.listening``; the conversation stamps it)."""
         ...
 
     async def start_turn(self, utterance: Utterance) -> TurnHandle:

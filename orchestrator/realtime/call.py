@@ -19,10 +19,12 @@ import numpy as np
 from loguru import logger
 
 from orchestrator.audio import TARGET_RATE, pcm16_bytes
+from orchestrator.events import AnyEvent
 from orchestrator.pipeline import AudioInput, Pipeline
 from orchestrator.realtime.base import Utterance
 from orchestrator.realtime.playback import Heard, ReplyPlayer
 from orchestrator.sessions.ids import validate_session_id
+from orchestrator.turn.context import emit_between_turns
 
 __all__ = ["LiveCall", "LiveTurn", "PieceCallback", "TurnRunner"]
 
@@ -63,9 +65,9 @@ class LiveCall:
 
     # -- Conversation -------------------------------------------------------
 
-    def emit(self, event: type, **fields: Any) -> None:
+    def emit(self, event: AnyEvent) -> None:
         """Emit a turn-taking event, stamped with the turn it leads to."""
-        self.pipeline.tracer.emit(event(session_id=self.session_id, turn=self._next_turn(), **fields))
+        emit_between_turns(self.pipeline.tracer, event, self.session_id, self._next_turn())
 
     async def start_turn(self, utterance: Utterance) -> asyncio.Task[None]:
         """Answer ``utterance`` in a task of its own (the engine cancels it on a barge-in)."""
@@ -75,9 +77,15 @@ class LiveCall:
         return live.task
 
     async def cut_turn(self, heard: Heard) -> None:
-        """The caller barged in: note what they heard; the face shows it."""
+        """The caller barged in: note what they heard; the face shows it.
+
+        A turn still running was cancelled by the engine (its ``turn_ended`` says cut and its
+        history entry is marked); one that had ended while its reply played is marked here."""
         if self.turns:
-            self.turns[-1].cut = heard
+            last = self.turns[-1]
+            last.cut = heard
+            if last.task is not None and last.task.done() and last.outcome not in ("cut", "failed"):
+                await self.pipeline.mark_cut(self.session_id)
         if self._on_cut is not None:
             await self._on_cut(heard)
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,15 +34,15 @@ import numpy as np
 from loguru import logger
 
 from orchestrator.audio import TARGET_RATE, StreamResampler, pcm16_samples
-from orchestrator.events import Backchannel, Endpoint, Interrupted, NoiseSegment, Speculation, SpeechEnded
 from orchestrator.realtime.base import Conversation, EngineConfig, TurnHandle, Utterance
 from orchestrator.realtime.judge import Completion, is_backchannel, turn_completion
 from orchestrator.realtime.playback import Heard, ReplyPlayer
+from orchestrator.realtime.tape import Tape
 from orchestrator.realtime.vad import WINDOW, SpeechDetector
 from orchestrator.stt.base import STT, Transcription
+from orchestrator.turn import listening
 
 __all__ = ["RealtimeEngine"]
-
 
 
 def _ms(samples: int) -> float:
@@ -52,27 +51,6 @@ def _ms(samples: int) -> float:
 
 def _samples(ms: float) -> int:
     return round(ms * TARGET_RATE / 1000.0)
-
-
-class _Tape:
-    """The 16 kHz stream as received, addressable by absolute sample index."""
-
-    def __init__(self) -> None:
-        self._chunks: deque[tuple[int, np.ndarray]] = deque()
-        self.end = 0
-
-    def append(self, samples: np.ndarray) -> None:
-        if samples.size:
-            self._chunks.append((self.end, samples))
-            self.end += len(samples)
-
-    def slice(self, start: int, stop: int) -> np.ndarray:
-        parts = [c[max(0, start - s): max(0, stop - s)] for s, c in self._chunks if s < stop and s + len(c) > start]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-
-    def forget_before(self, index: int) -> None:
-        while self._chunks and self._chunks[0][0] + len(self._chunks[0][1]) < index:
-            self._chunks.popleft()
 
 
 @dataclass
@@ -127,7 +105,7 @@ class RealtimeEngine:
         self._resampler = StreamResampler(input_rate, TARGET_RATE)
         # (pcm, arrival) chunks; pcm None: the microphone went off; None: close.
         self._queue: asyncio.Queue[tuple[bytes | None, float] | None] = asyncio.Queue()
-        self._tape = _Tape()
+        self._tape = Tape()
         self._windows = 0  # windows judged so far; window k ends at sample (k + 1) * WINDOW
         self._arrived = (0, clock())  # (tape end, clock) of the latest chunk
         self._seg: _Segment | None = None
@@ -265,10 +243,10 @@ class RealtimeEngine:
         if spec is not None and spec.segment is seg:
             self._spec = None
             finished = spec.task.done() and not spec.task.cancelled() and spec.task.exception() is None
-            self._talk.emit(
-                Speculation, used=False, reason="speech_resumed",
-                stt_ms=spec.task.result()[1] if finished else None, audio_ms=_ms(spec.covers - seg.start),
-            )
+            self._talk.emit(listening.speculation(
+                "speech_resumed", stt_ms=spec.task.result()[1] if finished else None,
+                audio_ms=_ms(spec.covers - seg.start),
+            ))
 
     # -- speech-to-text ----------------------------------------------------------
 
@@ -280,7 +258,7 @@ class RealtimeEngine:
         covers = seg.last_voice
         audio = self._audio(seg, covers)
         if self._spec is not None and self._spec.segment is seg and not self._spec.task.done():
-            self._talk.emit(Speculation, used=False, reason="superseded", audio_ms=_ms(self._spec.covers - seg.start))
+            self._talk.emit(listening.speculation("superseded", audio_ms=_ms(self._spec.covers - seg.start)))
         seg.spec_asked = True
         self._spec = _Spec(seg, covers, asyncio.create_task(self._transcribe(audio)), during_pause)
         return self._spec
@@ -340,7 +318,7 @@ class RealtimeEngine:
         await self._endpoint(seg, "mic_off", 0.0)
 
     def _noise(self, seg: _Segment, reason: str, text: str = "") -> None:
-        self._talk.emit(NoiseSegment, duration_ms=_ms(seg.last_voice - seg.start), reason=reason, text=text)
+        self._talk.emit(listening.noise(duration_ms=_ms(seg.last_voice - seg.start), reason=reason, text=text))
         self._close(seg)
 
     def _close(self, seg: _Segment) -> None:
@@ -355,12 +333,11 @@ class RealtimeEngine:
             return
         now_index = self._windows * WINDOW
         if speculative and self._spec is not None:
-            self._talk.emit(Speculation, used=True, reason="used", stt_ms=stt_ms,
-                            audio_ms=_ms(self._spec.covers - seg.start))
-        self._talk.emit(SpeechEnded, at_ms=_ms(seg.last_voice), speech_ms=_ms(seg.last_voice - seg.start),
-                        pauses=seg.pauses)
-        self._talk.emit(Endpoint, delay_ms=_ms(now_index - seg.last_voice), stop_ms=stop_ms, verdict=verdict,
-                        speculative=speculative)
+            self._talk.emit(listening.speculation("used", stt_ms=stt_ms, audio_ms=_ms(self._spec.covers - seg.start)))
+        self._talk.emit(listening.speech_ended(at_ms=_ms(seg.last_voice), speech_ms=_ms(seg.last_voice - seg.start),
+                                               pauses=seg.pauses))
+        self._talk.emit(listening.endpoint(delay_ms=_ms(now_index - seg.last_voice), stop_ms=stop_ms,
+                                           verdict=verdict, speculative=speculative))
         utterance = Utterance(
             samples=self._audio(seg, seg.last_voice), transcript=result, start_ms=_ms(seg.start),
             end_ms=_ms(seg.last_voice), endpoint_ms=_ms(now_index), verdict=verdict, speculative=speculative,
@@ -394,8 +371,8 @@ class RealtimeEngine:
         if self._turn_running():
             assert self._turn is not None
             self._turn.cancel()
-        self._talk.emit(Interrupted, heard_ms=heard.ms, heard_text=heard.text, reply_ms=heard.reply_ms,
-                        stop_ms=round((seg.stopped_at - seg.onset_at) * 1000.0, 1))
+        self._talk.emit(listening.interrupted(heard_ms=heard.ms, heard_text=heard.text, reply_ms=heard.reply_ms,
+                                              stop_ms=round((seg.stopped_at - seg.onset_at) * 1000.0, 1)))
         await self._talk.cut_turn(heard)
         if join and self._last is not None:
             self._join(seg, self._last)
@@ -413,6 +390,6 @@ class RealtimeEngine:
     async def _backchannel(self, seg: _Segment, text: str) -> None:
         assert seg.stopped_at is not None
         await self._player.resume()
-        self._talk.emit(Backchannel, text=text, duration_ms=_ms(seg.voiced),
-                        paused_ms=round((self._clock() - seg.stopped_at) * 1000.0, 1))
+        self._talk.emit(listening.backchannel(text=text, duration_ms=_ms(seg.voiced),
+                                              paused_ms=round((self._clock() - seg.stopped_at) * 1000.0, 1)))
         self._close(seg)

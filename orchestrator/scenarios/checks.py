@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orchestrator.compliance import DISCLOSURE_MARKERS, contains_card_number
+from orchestrator.compliance import DISCLOSURE_MARKERS
+from orchestrator.leakscan import has_card
 from orchestrator.pipeline import TurnResult
 from orchestrator.scenarios.model import Expect
 from orchestrator.textmetrics import wer
@@ -139,14 +140,14 @@ def check_apr_disclosed(result: TurnResult) -> CheckResult | None:
 
 
 def check_no_card_numbers(result: TurnResult) -> CheckResult:
-    """No card number in the transcript, the reply, or the turn's events."""
+    """No card number in the transcript, the reply, or the turn's events, by the independent oracle."""
     texts = {
         "transcript": result.transcript or "",
         "user_text": result.user_text,
         "reply": result.reply,
         "events": json.dumps([e.model_dump(mode="json") for e in result.events]),
     }
-    leaks = [where for where, text in texts.items() if contains_card_number(text)]
+    leaks = [where for where, text in texts.items() if has_card(text)]
     return _ok("compliance no_card_numbers", not leaks, f"card number in {', '.join(leaks)}" if leaks else "")
 
 

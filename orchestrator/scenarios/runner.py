@@ -20,9 +20,9 @@ from typing import Any
 
 from orchestrator.adapters.dialogs import adapter_problem
 from orchestrator.audio import encode_wav
-from orchestrator.compliance import contains_card_number
 from orchestrator.config import Settings
 from orchestrator.errors import VoicebotError
+from orchestrator.leakscan import has_card
 from orchestrator.nlu.spoken import speakable
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.scenarios.checks import (
@@ -344,5 +344,5 @@ def _check_log(pipeline: Pipeline, session_id: str) -> CheckResult:
     paths = [p for p in _log_paths(pipeline, session_id) if p.exists()]
     if not paths:
         return CheckResult(name, True, "no log was written for this session")
-    leaks = [p.name for p in paths if contains_card_number(p.read_text(encoding="utf-8", errors="replace"))]
+    leaks = [p.name for p in paths if has_card(p.read_text(encoding="utf-8", errors="replace"))]
     return CheckResult(name, not leaks, f"card number in {', '.join(leaks)}" if leaks else "")

@@ -27,6 +27,8 @@ class HistoryEntry(BaseModel):
     slots: dict[str, Any] = Field(default_factory=dict)
     state: str = ""
     figures: dict[str, str] = Field(default_factory=dict)
+    # True when the caller cut the reply short (barge-in): ``bot`` is what the dialog had said by then.
+    cut: bool = False
 
 
 class SessionState(BaseModel):

@@ -3,7 +3,9 @@
 The dialog step hands text over as it has it (the disclosure at once, then
 each sentence an LLM finishes); one asyncio task synthesizes the pieces in
 order and passes each one's audio on as soon as it exists. A dialog that
-answers all at once just hands over its whole reply.
+answers all at once just hands over its whole reply; an answer whose audio
+was kept (the semantic cache) hands over a way to fetch it, and is only
+synthesized when that finds nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import numpy as np
 
 from orchestrator.tts.chunking import split_for_speech, split_sentences
 
-__all__ = ["SpeechStream", "SpokenPiece", "SpokenReply"]
+__all__ = ["KnownAudio", "SpeechStream", "SpokenPiece", "SpokenReply"]
 
 # Silence between pieces keeps sentences apart.
 _GAP_S = 0.12
+
+# Fetches audio already made for one text (blocking); None when there is none.
+KnownAudio = Callable[[], np.ndarray | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +61,15 @@ class SpeechStream:
         synthesize: Callable[[str], tuple[np.ndarray, bool]],
         sample_rate: Callable[[], int],
         on_piece: Callable[[SpokenPiece], Awaitable[None]],
+        *,
+        voice: str = "",
     ) -> None:
         self._synthesize = synthesize
         self._sample_rate = sample_rate
         self._on_piece = on_piece
+        self.voice = voice  # the TTS backend's name: kept audio is only reused from the same voice
         self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[str, KnownAudio | None] | None] = asyncio.Queue()
         self._parts: list[np.ndarray] = []
         self._first_text_at: float | None = None
         self._first_audio_at: float | None = None
@@ -69,11 +77,20 @@ class SpeechStream:
         self._chunks = 0
         self._task = asyncio.create_task(self._run())
 
-    def put(self, text: str) -> None:
-        """Queue ``text`` for speech (call from the event loop's thread)."""
+    @property
+    def sample_rate(self) -> int:
+        """The voice's sample rate."""
+        return self._sample_rate()
+
+    def put(self, text: str, known: KnownAudio | None = None) -> None:
+        """Queue ``text`` for speech (call from the event loop's thread).
+
+        ``known`` fetches audio already made for exactly ``text`` (blocking; None when there is none):
+        it is handed on as one cached piece instead of synthesizing the text.
+        """
         if self._first_text_at is None:
             self._first_text_at = time.perf_counter()
-        self._queue.put_nowait(text)
+        self._queue.put_nowait((text, known))
 
     def put_threadsafe(self, text: str) -> None:
         """Queue ``text`` from a worker thread (a streaming dialog's callback)."""
@@ -105,22 +122,33 @@ class SpeechStream:
 
     async def _run(self) -> None:
         first_segment = True
-        while (text := await self._queue.get()) is not None:
+        while (item := await self._queue.get()) is not None:
+            text, known = item
+            if known is not None:
+                start = time.perf_counter()
+                kept = await asyncio.to_thread(known)
+                if kept is not None:
+                    first_segment = False
+                    await self._hand_on(text, kept, start, cached=True)
+                    continue
             # The reply's first sentence is cut at a clause so the first audio comes sooner.
             pieces = split_for_speech(text) if first_segment else split_sentences(text)
             first_segment = False
             for piece in pieces:
                 start = time.perf_counter()
                 samples, cached = await asyncio.to_thread(self._synthesize, piece)
-                now = time.perf_counter()
-                if self._first_audio_at is None:
-                    self._first_audio_at = now
-                self._last_audio_at = now
-                rate = self._sample_rate()
-                spoken = SpokenPiece(self._chunks, piece, samples, rate, round((now - start) * 1000, 1), cached)
-                self._chunks += 1
-                self._parts.extend((samples, np.zeros(int(rate * _GAP_S), dtype=np.float32)))
-                await self._on_piece(spoken)
+                await self._hand_on(piece, samples, start, cached=cached)
+
+    async def _hand_on(self, text: str, samples: np.ndarray, start: float, *, cached: bool) -> None:
+        now = time.perf_counter()
+        if self._first_audio_at is None:
+            self._first_audio_at = now
+        self._last_audio_at = now
+        rate = self._sample_rate()
+        spoken = SpokenPiece(self._chunks, text, samples, rate, round((now - start) * 1000, 1), cached)
+        self._chunks += 1
+        self._parts.extend((samples, np.zeros(int(rate * _GAP_S), dtype=np.float32)))
+        await self._on_piece(spoken)
 
 
 def _ms(start: float | None, end: float | None) -> float:

@@ -1,4 +1,4 @@
-"""Turn a turn's events into the steps a tester sees: input, output, milliseconds."""
+"""The browser's drawing of a turn: one step per stage (input, output, milliseconds), from its ``TurnView``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from orchestrator.events import (
     TTSAudio,
     TTSChunk,
 )
+from orchestrator.turnview import TurnView
 
-__all__ = ["StepView", "step_for", "steps_for"]
+__all__ = ["StepView", "steps_for", "view_steps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,66 +41,67 @@ def _fmt_ms(ms: float) -> str:
     return f"{ms:.0f} ms"
 
 
-def step_for(event: Event, earlier: list[Event]) -> StepView | None:
-    """The step one event completes, given the turn's earlier events; None if it completes none."""
-    if isinstance(event, AudioReceived):
-        return StepView(
-            name=f"Audio - {_fmt_ms(event.ms)}",
-            type="tool",
-            input=f"{event.duration_s:.2f} s at {event.sample_rate} Hz, {event.channels} channel(s)",
-            output=f"{event.speech_s:.2f} s of speech after trimming silence, 16 kHz mono",
-            ms=event.ms,
-        )
-    if isinstance(event, Transcript):
-        return StepView(
-            name=f"Speech-to-text - {_fmt_ms(event.ms)}",
-            type="tool",
-            input=f"caller audio ({event.backend})",
-            output=f"{event.text}\n\nconfidence {event.confidence:.2f}",
-            ms=event.ms,
-        )
-    if isinstance(event, DialogReply):
-        slots = ", ".join(f"{k}={v}" for k, v in event.slots.items()) or "none"
-        return StepView(
-            name=f"Dialog - {_fmt_ms(event.ms)}",
-            type="llm",
-            input=event.user_text,
-            output=f"{event.text}\n\nintent: {event.intent} · state: {event.state} · slots: {slots}"
-            + (f" · answered by: {event.source}" if event.source else "")
-            + (f" · unbacked figures: {', '.join(event.flagged_figures)}" if event.flagged_figures else "")
-            + (f" · adapter: {event.adapter}" if event.adapter else ""),
-            ms=event.ms,
-        )
-    if isinstance(event, LLMCall):
-        tokens = f"{event.prompt_tokens or 0} prompt + {event.completion_tokens or 0} completion tokens"
-        outcome = "ok" if event.ok else f"failed: {event.category} (HTTP {event.status})" if event.status else (
-            f"failed: {event.category}")
-        return StepView(
-            name=f"LLM call {event.model} - round {event.round}, try {event.attempt} - {_fmt_ms(event.ms)}",
-            type="llm",
-            input=", ".join(event.tool_calls) or "no tool calls",
-            output=f"{outcome} · first token {_fmt_ms(event.first_token_ms or 0.0)} · {tokens}",
-            ms=event.ms,
-        )
-    if isinstance(event, TTSAudio):
-        pieces = "\n".join(
-            f"{c.index + 1}. {c.text} ({_fmt_ms(c.ms)}{', cached' if c.cached else ''})"
-            for c in earlier
-            if isinstance(c, TTSChunk)
-        )
-        return StepView(
-            name=f"Text-to-speech - first audio {_fmt_ms(event.first_audio_ms)} - total {_fmt_ms(event.total_ms)}",
-            type="tool",
-            input=pieces,
-            output=f"{event.audio_s:.2f} s of audio at {event.sample_rate} Hz ({event.backend})",
-            ms=event.total_ms,
-        )
-    if isinstance(event, CacheLookup):
-        return _cache_step(event)
-    if isinstance(event, ErrorEvent):
-        name = f"{'Recovered from' if event.recovered else 'Error in'} {event.stage}"
-        return StepView(name=name, type="tool", input=event.category, output=event.message, ms=0.0)
-    return None
+def _audio_step(event: AudioReceived) -> StepView:
+    return StepView(
+        name=f"Audio - {_fmt_ms(event.ms)}",
+        type="tool",
+        input=f"{event.duration_s:.2f} s at {event.sample_rate} Hz, {event.channels} channel(s)",
+        output=f"{event.speech_s:.2f} s of speech after trimming silence, 16 kHz mono",
+        ms=event.ms,
+    )
+
+
+def _stt_step(event: Transcript) -> StepView:
+    return StepView(
+        name=f"Speech-to-text - {_fmt_ms(event.ms)}",
+        type="tool",
+        input=f"caller audio ({event.backend})",
+        output=f"{event.text}\n\nconfidence {event.confidence:.2f}",
+        ms=event.ms,
+    )
+
+
+def _dialog_step(event: DialogReply) -> StepView:
+    slots = ", ".join(f"{k}={v}" for k, v in event.slots.items()) or "none"
+    return StepView(
+        name=f"Dialog - {_fmt_ms(event.ms)}",
+        type="llm",
+        input=event.user_text,
+        output=f"{event.text}\n\nintent: {event.intent} · state: {event.state} · slots: {slots}"
+        + (f" · answered by: {event.source}" if event.source else "")
+        + (f" · unbacked figures: {', '.join(event.flagged_figures)}" if event.flagged_figures else "")
+        + (f" · adapter: {event.adapter}" if event.adapter else ""),
+        ms=event.ms,
+    )
+
+
+def _llm_step(event: LLMCall) -> StepView:
+    tokens = f"{event.prompt_tokens or 0} prompt + {event.completion_tokens or 0} completion tokens"
+    outcome = "ok" if event.ok else f"failed: {event.category} (HTTP {event.status})" if event.status else (
+        f"failed: {event.category}")
+    return StepView(
+        name=f"LLM call {event.model} - round {event.round}, try {event.attempt} - {_fmt_ms(event.ms)}",
+        type="llm",
+        input=", ".join(event.tool_calls) or "no tool calls",
+        output=f"{outcome} · first token {_fmt_ms(event.first_token_ms or 0.0)} · {tokens}",
+        ms=event.ms,
+    )
+
+
+def _tts_step(event: TTSAudio, pieces: list[TTSChunk]) -> StepView:
+    listed = "\n".join(f"{c.index + 1}. {c.text} ({_fmt_ms(c.ms)}{', cached' if c.cached else ''})" for c in pieces)
+    return StepView(
+        name=f"Text-to-speech - first audio {_fmt_ms(event.first_audio_ms)} - total {_fmt_ms(event.total_ms)}",
+        type="tool",
+        input=listed,
+        output=f"{event.audio_s:.2f} s of audio at {event.sample_rate} Hz ({event.backend})",
+        ms=event.total_ms,
+    )
+
+
+def _error_step(event: ErrorEvent) -> StepView:
+    name = f"{'Recovered from' if event.recovered else 'Error in'} {event.stage}"
+    return StepView(name=name, type="tool", input=event.category, output=event.message, ms=0.0)
 
 
 def _cache_step(event: CacheLookup) -> StepView:
@@ -120,7 +122,24 @@ def _cache_step(event: CacheLookup) -> StepView:
     )
 
 
+def view_steps(view: TurnView) -> list[StepView]:
+    """The steps of one turn, in pipeline order; a live turn's steps only ever grow at the end."""
+    steps = [_audio_step(view.audio)] if view.audio is not None else []
+    if view.heard is not None:
+        steps.append(_stt_step(view.heard))
+    steps += [_llm_step(call) for call in view.llm_calls]
+    steps += [_error_step(error) for error in view.recovered]
+    if view.reply is not None:
+        steps.append(_dialog_step(view.reply))
+    if view.speech is not None:
+        steps.append(_tts_step(view.speech, view.pieces))
+    if view.cache is not None:
+        steps.append(_cache_step(view.cache))
+    if view.error is not None:
+        steps.append(_error_step(view.error))
+    return steps
+
+
 def steps_for(events: list[Event]) -> list[StepView]:
-    """The steps of one turn, in pipeline order."""
-    views = (step_for(event, events[:i]) for i, event in enumerate(events))
-    return [v for v in views if v is not None]
+    """The steps of one turn's events."""
+    return view_steps(TurnView.of(events))

@@ -20,7 +20,8 @@ from orchestrator.realtime import SpeechDetector
 from orchestrator.realtime.call import PieceCallback
 from orchestrator.sessions.ids import new_session_id
 from orchestrator.trace import EventBus
-from orchestrator.ui.present import StepView, step_for, steps_for
+from orchestrator.turnview import TurnView
+from orchestrator.ui.present import StepView, steps_for, view_steps
 from orchestrator.ui.schedule import ScheduleView, schedule_view
 from orchestrator.ui.voice import ChainlitAudioOut, ChatVoice, Emitter
 
@@ -154,14 +155,13 @@ class ChatSession:
         """Run the turn while forwarding each completed step from the bus to ``on_step``."""
         assert self._bus is not None
         queue, unsubscribe = self._bus.queue(self.session_id)
-        seen: list[Event] = []
+        view = TurnView()
 
         async def forward(event: Event) -> None:
-            view = step_for(event, seen)
-            seen.append(event)
-            if view is not None:
-                shown.append(view)
-                await on_step(view)
+            view.add(event)
+            for step in view_steps(view)[len(shown):]:
+                shown.append(step)
+                await on_step(step)
 
         turn = asyncio.create_task(self.pipeline.run_turn(self.session_id, **kwargs))
         try:

@@ -1,4 +1,5 @@
-"""Browser-test plumbing: let fixtures see whether the test itself failed (for screenshots); Playwright."""
+"""Browser-test plumbing: one app server and browser for every test module (``browser.py``), one Playwright
+driver, and fixtures that see whether the test itself failed (for screenshots)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from collections.abc import Generator, Iterator
 
 import pytest
 from playwright.sync_api import Playwright
+
+from tests.e2e.browser import app_server, browser, mic_wav, tab
+
+__all__ = ["app_server", "browser", "mic_wav", "playwright", "pytest_runtest_makereport", "tab"]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -17,9 +22,9 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver, once per test module."""
+    """Playwright's driver, once per test session (the shared browser outlives any one module)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

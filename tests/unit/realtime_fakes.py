@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from orchestrator.audio import pcm16_bytes
+from orchestrator.events import EventBase
 from orchestrator.realtime import EngineConfig, Heard, LevelVAD, RealtimeEngine, ReplyPlayer, Utterance
 from orchestrator.stt.fake import FakeSTT
 
@@ -59,8 +60,8 @@ class ScriptedConversation:
     cancelled: int = 0
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def emit(self, event: type, **fields: Any) -> None:
-        self.events.append((event.model_fields["type"].default, fields))
+    def emit(self, event: EventBase) -> None:
+        self.events.append((event.type, event.model_dump(exclude_unset=True)))  # type: ignore[attr-defined]
 
     def types(self) -> list[str]:
         return [t for t, _f in self.events]

@@ -124,7 +124,7 @@ def test_retries_back_off_exponentially_and_honour_retry_after():
     first, second, third = clock.sleeps
     assert 0.75 <= first <= 1.25 and 1.5 <= second <= 2.5  # 1 s then 2 s, with jitter
     assert third == 3.0
-    assert [c["attempt"] for c in result.llm_calls] == [1, 2, 3, 4]
+    assert [c.attempt for c in result.llm_calls] == [1, 2, 3, 4]
 
 
 def test_no_retry_starts_past_the_deadline():

@@ -41,7 +41,7 @@ def test_warming_in_the_background_returns_with_the_models_run_and_fills_the_phr
     assert pipeline.stt.calls  # type: ignore[attr-defined]  # the recogniser ran once already
     thread.join(timeout=30)
     assert not thread.is_alive()
-    fixed = len(pipeline._fixed_pieces)
+    fixed = len(pipeline._speech.fixed_pieces)
     assert len(pipeline.tts.spoken) - spoken_before >= fixed  # type: ignore[attr-defined]
     pipeline.warm_up()  # everything is cached now: nothing is synthesised again
     assert len(pipeline.tts.spoken) - spoken_before == fixed + 1  # type: ignore[attr-defined]  # + "Hello."

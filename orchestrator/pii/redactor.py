@@ -1,0 +1,101 @@
+"""``redact``: every personal number, IBAN and e-mail address in a text replaced by its mask.
+
+Each detector reports spans of the original text; overlapping spans are
+merged (the more sensitive kind names the mask) and replaced in one pass.
+The work is linear in the length of the text, and a text longer than
+``MAX_INPUT_CHARS`` is never scanned at all: it is withheld whole.
+"""
+
+from __future__ import annotations
+
+from orchestrator.pii.alnum import Span, find_emails, find_ibans, find_spoken_iban
+from orchestrator.pii.cues import CueIndex
+from orchestrator.pii.detect import Budget, classify, worth_parsing
+from orchestrator.pii.runs import find_runs
+
+__all__ = ["MASKS", "MAX_INPUT_CHARS", "find_pii", "redact"]
+
+# The longest text any face accepts (the pipeline refuses longer messages before any work).
+MAX_INPUT_CHARS = 100_000
+
+MASKS = {
+    "card": "[CARD]",
+    "cvv": "[CVV]",
+    "pin": "[PIN]",
+    "ssn": "[SSN]",
+    "iban": "[IBAN]",
+    "account": "[ACCOUNT]",
+    "phone": "[PHONE]",
+    "email": "[EMAIL]",
+    "number": "[NUMBER]",
+}
+# When spans overlap, the first kind here names the merged mask.
+_RANK = {kind: rank for rank, kind in enumerate(("iban", "card", "ssn", "cvv", "pin", "account", "email", "phone",
+                                                 "number"))}
+
+
+def _withheld(text: str) -> str:
+    return f"[WITHHELD: {len(text)} characters]"
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, character for character (so every span stays where it was)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def find_pii(text: str) -> list[Span]:
+    """Sorted, non-overlapping ``(start, end, kind)`` spans of every piece of personal data in ``text``."""
+    if len(text) > MAX_INPUT_CHARS:
+        return [(0, len(text), "number")]
+    low = _lower(text)
+    budget = Budget()
+    cues = CueIndex(low)
+    spans: list[Span] = list(find_emails(low))
+    spans.extend(find_ibans(low, budget))
+    for end, kind in cues.all():
+        if kind == "iban" and (spoken := find_spoken_iban(text, end, budget)) is not None:
+            spans.append(spoken)
+    for run in find_runs(low, lambda start, count: worth_parsing(low, start, count, cues)):
+        found = classify(low, run, cues, budget)
+        if found is not None:
+            start = run.start - 1 if run.start and text[run.start - 1] in "(+" else run.start
+            spans.append((start, run.end, found))
+    return _merge(spans)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end, kind in sorted(spans):
+        if merged and start < merged[-1][1]:
+            last_start, last_end, last_kind = merged[-1]
+            best = last_kind if _RANK[last_kind] <= _RANK[kind] else kind
+            merged[-1] = (last_start, max(last_end, end), best)
+        else:
+            merged.append((start, end, kind))
+    return merged
+
+
+def redact(text: str) -> str:
+    """``text`` with every card, CVV, PIN, SSN, IBAN, account and phone number and e-mail address masked.
+
+    Amounts, rates, terms and dates stay as they are. A text longer than
+    ``MAX_INPUT_CHARS`` comes back as one placeholder that says only its length.
+    """
+    if not text:
+        return text
+    if len(text) > MAX_INPUT_CHARS:
+        return _withheld(text)
+    spans = find_pii(text)
+    if not spans:
+        return text
+    out: list[str] = []
+    position = 0
+    for start, end, kind in spans:
+        out.append(text[position:start])
+        out.append(MASKS[kind])
+        position = end
+    out.append(text[position:])
+    return "".join(out)
