@@ -217,9 +217,9 @@ class ErrorEvent(EventBase):
 class CacheLookup(EventBase):
     """The semantic cache's verdict on the turn: a hit (the dialog was skipped) or why not.
 
-    ``reason``: hit, miss, slots_differ (as similar, other figures), topic_differs (another FAQ), or why
-    no lookup ran or no hit was served: state (dialog not neutral), personal:<kind>, consent, empty, long,
-    disclosure, error.
+    ``reason``: hit, miss, slots_differ (as similar, other figures), topic_differs (another FAQ), stale
+    (made by another version of the FAQ, dialog, adapter or package), or why no lookup ran: state (dialog
+    not neutral), personal:<kind>, consent, empty, long, error.
     """
 
     type: Literal["cache_lookup"] = "cache_lookup"

@@ -38,7 +38,7 @@ TAIL_SILENCE_S = 1.5
 WAV_RATE = 48_000  # Chromium's native capture rate; its fake device resamples anything else
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``chainlit run app.py --headless`` on a free loopback port, on the real default backends."""
     with start_app(tmp_path_factory.mktemp("e2e-app")) as server:
@@ -54,7 +54,7 @@ class MicWav:
     duration_s: float
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def mic_wav(tmp_path_factory: pytest.TempPathFactory) -> MicWav:
     """The loan question spoken by the project's Piper voice, padded with silence, 16-bit mono 48 kHz."""
     from orchestrator.audio import encode_wav, resample
@@ -79,7 +79,7 @@ def mic_wav(tmp_path_factory: pytest.TempPathFactory) -> MicWav:
 # --------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright, mic_wav: MicWav) -> Iterator[Browser]:
     browser = launch_chromium(
         playwright,

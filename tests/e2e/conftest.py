@@ -22,9 +22,13 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver, once per test session (the shared browser outlives any one module)."""
+    """Playwright's driver, once for all the browser tests.
+
+    Package scope, not session: a running sync driver owns an event loop in this thread,
+    which would break every asyncio test that runs after the browser tests.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

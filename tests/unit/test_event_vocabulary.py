@@ -80,7 +80,9 @@ def test_a_wrong_field_name_or_value_in_an_event_is_a_mypy_error(tmp_path: Path)
         "--config-file", str(REPO_ROOT / "pyproject.toml"),
     ])
 
-    lines = sorted({int(line.split(":")[1]) for line in out.splitlines() if line.startswith(str(snippet))})
+    # A snippet mypy checked before (same text) comes back from its cache under the path it had then.
+    lines = sorted({int(line.split(":")[1]) for line in out.splitlines()
+                    if Path(line.split(":")[0]).name == snippet.name})
     assert status == 1, err
     assert lines == [7, 9, 10, 11], out
     assert 'Unexpected keyword argument "txt" for "Transcript"' in out
