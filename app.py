@@ -18,8 +18,9 @@ from orchestrator.compliance import CONSENT_DECLINED, CONSENT_THANKS
 from orchestrator.config import get_settings
 from orchestrator.errors import ConfigError, VoicebotError
 from orchestrator.metrics import MetricsSink
+from orchestrator.realtime import Heard, Utterance
 from orchestrator.report import session_waterfall
-from orchestrator.runtime import BUS, build_pipeline
+from orchestrator.runtime import BUS, build_pipeline, load_vad, warm_in_background
 from orchestrator.scenarios import ScenarioError, TurnRun
 from orchestrator.scenarios.record import save_session_as_scenario
 from orchestrator.ui import ChatSession, StepView, TurnOutcome, browser
@@ -44,6 +45,7 @@ from orchestrator.ui.scenarios import (
     summary_text,
     turn_steps,
 )
+from orchestrator.ui.voice import HANDS_FREE_ID, ChatVoice, cut_text, hands_free_choice, heard_text
 
 keep_page_offline()
 try:
@@ -53,8 +55,10 @@ try:
     if LOGIN.enabled:
         ensure_auth_secret(SETTINGS.home)
         cl.password_auth_callback(LOGIN.authenticate)
-    # Models load once, at start-up, and serve every chat.
-    PIPELINE = build_pipeline(SETTINGS)
+    # Models load once, at start-up, and serve every chat; the fixed phrases are synthesised in the background.
+    PIPELINE = build_pipeline(SETTINGS, warm=False)
+    warm_in_background(PIPELINE)
+    VAD = load_vad(SETTINGS)  # hands-free endpointing: one model, a state per microphone
 except ConfigError as exc:
     print(f"voicebot: cannot start: {exc.message}", file=sys.stderr)
     raise SystemExit(2) from None
@@ -71,6 +75,11 @@ def _chat() -> ChatSession:
         chat = ChatSession(PIPELINE, bus=BUS)
         cl.user_session.set("chat", chat)
     return chat
+
+
+def _voice() -> ChatVoice:
+    chat = _chat()
+    return chat.voice or chat.attach_voice(cl.context.emitter, VAD, hands_free=SETTINGS.hands_free)
 
 
 def _principal() -> Principal:
@@ -97,7 +106,9 @@ async def _render(outcome: TurnOutcome) -> None:
         return
     elements: list[cl.Element] = []
     if outcome.wav:
-        elements.append(cl.Audio(name="reply.wav", content=outcome.wav, mime="audio/wav", auto_play=True))
+        # A streamed reply has already played: the WAV is there to play again.
+        elements.append(cl.Audio(name="reply.wav", content=outcome.wav, mime="audio/wav",
+                                 auto_play=not outcome.spoken))
     # These act on the chat's own session: the payload carries no id for a page to change.
     actions = [
         cl.Action(name="save_scenario", payload={}, label="💾 Save as scenario"),
@@ -163,11 +174,20 @@ async def on_chat_start() -> None:
         id=PICKER_ID, label="LoRA adapter", values=picker.values, initial_value=picker.initial,
         description=picker.description,
     )
-    await cl.ChatSettings([select]).send()
+    hands_free = cl.input_widget.Switch(
+        id=HANDS_FREE_ID, label="Hands-free", initial=_voice().hands_free,
+        description="On: the microphone stays open and the bot answers when you pause. Off: push-to-talk.",
+    )
+    await cl.ChatSettings([select, hands_free]).send()
 
 
 @cl.on_settings_update
 async def on_settings_update(settings: dict[str, object]) -> None:
+    hands_free = hands_free_choice(settings.get(HANDS_FREE_ID))
+    if hands_free is not None and hands_free != _voice().hands_free:
+        _voice().hands_free = hands_free
+        await _say("Hands-free: the bot answers when you pause (from the next time you open the microphone)."
+                   if hands_free else "Push-to-talk: click the microphone again when you have finished speaking.")
     try:
         text = await apply_adapter_choice(PIPELINE, _chat().session_id, settings.get(PICKER_ID))
     except VoicebotError as exc:
@@ -270,19 +290,27 @@ async def on_message(message: cl.Message) -> None:
         await _render(await chat.text_turn(message.content or "", on_step=_show_step))
 
 
+async def _heard(utterance: Utterance) -> None:
+    await cl.Message(content=heard_text(utterance), author="Caller").send()
+
+
+async def _cut(heard: Heard) -> None:
+    await _say(cut_text(heard))
+
+
 @cl.on_audio_start
 async def on_audio_start() -> bool:
-    _chat().start_recording()
+    _voice().mic_on(on_step=_show_step, on_heard=_heard, render=_render, on_cut=_cut)
     return True  # anything else and Chainlit records nothing
 
 
 @cl.on_audio_chunk
 async def on_audio_chunk(chunk: cl.InputAudioChunk) -> None:
-    if chunk.isStart:
-        _chat().start_recording()
-    _chat().add_chunk(chunk.data)
+    _voice().mic_chunk(chunk.data)
 
 
 @cl.on_audio_end
 async def on_audio_end() -> None:
-    await _render(await _chat().audio_turn(on_step=_show_step))
+    outcome = await _voice().mic_off(_show_step)
+    if outcome is not None:  # push-to-talk: the recording was the turn
+        await _render(outcome)

@@ -26,9 +26,12 @@ from orchestrator.errors import (
 __all__ = [
     "TARGET_RATE",
     "DecodedAudio",
+    "StreamResampler",
     "decode_audio",
     "encode_wav",
     "ensure_speech",
+    "pcm16_bytes",
+    "pcm16_samples",
     "pcm16_to_audio",
     "peak_dbfs",
     "resample",
@@ -146,16 +149,49 @@ def decode_audio(
     return DecodedAudio(samples=samples, source_rate=source_rate, channels=channels)
 
 
+class StreamResampler:
+    """Resample a mono float32 stream chunk by chunk, keeping the filter's state between chunks.
+
+    The chunks joined come out the same as resampling the whole signal at once; the
+    last few samples are held back until ``flush``.
+    """
+
+    def __init__(self, rate: int, target: int = TARGET_RATE) -> None:
+        if rate <= 0 or target <= 0:
+            raise CorruptAudioError(f"invalid sample rate {rate} -> {target}")
+        self.rate = rate
+        self.target = target
+        self._resampler = None if rate == target else av.AudioResampler(format="fltp", layout="mono", rate=target)
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        """Resample one chunk; returns what is ready of it."""
+        if self._resampler is None or samples.size == 0:
+            return samples.astype(np.float32, copy=False)
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1), format="flt", layout="mono"
+        )
+        frame.sample_rate = self.rate
+        return _frames_to_array(self._resampler.resample(frame))
+
+    def flush(self) -> np.ndarray:
+        """The samples still held back (call once, at the end of the stream)."""
+        if self._resampler is None:
+            return np.zeros(0, dtype=np.float32)
+        return _frames_to_array(self._resampler.resample(None))
+
+
 def resample(samples: np.ndarray, rate: int, target: int = TARGET_RATE) -> np.ndarray:
     """Resample mono float32 samples from ``rate`` to ``target`` Hz."""
     if rate == target or samples.size == 0:
         return samples.astype(np.float32, copy=False)
-    frame = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1), format="flt", layout="mono"
-    )
-    frame.sample_rate = rate
-    resampler = av.AudioResampler(format="fltp", layout="mono", rate=target)
-    return _frames_to_array([*resampler.resample(frame), *resampler.resample(None)])
+    stream = StreamResampler(rate, target)
+    return np.concatenate([stream.push(samples), stream.flush()])
+
+
+def pcm16_samples(pcm: bytes) -> np.ndarray:
+    """Float32 samples in [-1, 1) from raw little-endian mono int16 (a trailing odd byte is ignored)."""
+    usable = len(pcm) - len(pcm) % 2
+    return np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float32) / 32768.0
 
 
 def pcm16_to_audio(pcm: bytes, sample_rate: int, *, max_seconds: float = 60.0) -> DecodedAudio:
@@ -164,9 +200,7 @@ def pcm16_to_audio(pcm: bytes, sample_rate: int, *, max_seconds: float = 60.0) -
         raise CorruptAudioError(f"invalid sample rate {sample_rate}")
     if len(pcm) < 2:
         raise EmptyAudioError("no audio was recorded")
-    usable = len(pcm) - len(pcm) % 2
-    ints = np.frombuffer(pcm[:usable], dtype="<i2")
-    return samples_to_audio(ints.astype(np.float32) / 32768.0, sample_rate, max_seconds=max_seconds)
+    return samples_to_audio(pcm16_samples(pcm), sample_rate, max_seconds=max_seconds)
 
 
 def samples_to_audio(samples: np.ndarray, sample_rate: int, *, max_seconds: float = 60.0) -> DecodedAudio:
@@ -235,14 +269,19 @@ def trim_silence(
     return samples[start:end]
 
 
-def encode_wav(samples: np.ndarray, rate: int) -> bytes:
-    """Mono WAV bytes (16-bit PCM) from float32 in [-1, 1] or int16 samples."""
+def pcm16_bytes(samples: np.ndarray) -> bytes:
+    """Raw little-endian mono int16 from float32 in [-1, 1] (clipped) or int16 samples."""
     if samples.dtype != np.int16:
         samples = (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+    return samples.astype("<i2").tobytes()
+
+
+def encode_wav(samples: np.ndarray, rate: int) -> bytes:
+    """Mono WAV bytes (16-bit PCM) from float32 in [-1, 1] or int16 samples."""
     buf = io.BytesIO()
     with wave.open(buf, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(rate)
-        wav.writeframes(samples.astype("<i2").tobytes())
+        wav.writeframes(pcm16_bytes(samples))
     return buf.getvalue()

@@ -116,6 +116,17 @@ class Settings(BaseSettings):
     # half of that keeps figures clear. Raise them to test the spoken-figure check against a noisier voice.
     piper_noise_scale: float = Field(default=0.333, ge=0, le=2)
     piper_noise_w: float = Field(default=0.4, ge=0, le=2)
+    # Hands-free turn-taking (orchestrator/realtime): the voice-activity detector (silero, or level: a
+    # loudness stand-in for tests), the silence that ends a finished-sounding turn, the longer silence
+    # that ends a turn left mid-thought (a trailing "and", "um", a number still being said), the
+    # speech over the bot's reply that stops its playback, and the longest "uh-huh" / "okay" that
+    # lets the reply carry on instead of taking the turn.
+    hands_free: bool = True  # the browser chat's default; each chat can switch it in its settings
+    vad: str = "silero"
+    endpoint_stop_ms: int = Field(default=450, ge=100, le=5000)
+    endpoint_hold_ms: int = Field(default=1200, ge=100, le=10_000)
+    barge_in_min_ms: int = Field(default=160, ge=32, le=2000)
+    backchannel_max_ms: int = Field(default=800, ge=0, le=5000)
 
     # Scripted fakes: "|" separates successive outputs.
     fake_transcripts: str = "hello"
@@ -144,7 +155,7 @@ class Settings(BaseSettings):
     cache_store: str | None = None
     cache_encoder: Literal["minilm", "hashing"] = "minilm"
 
-    @field_validator("stt", "tts", "llm", "intent_classifier")
+    @field_validator("stt", "tts", "llm", "intent_classifier", "vad")
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.strip().lower()

@@ -20,6 +20,15 @@ A turn emits, in order::
     turn_ended
     error                   (instead of the remaining stages, then turn_ended)
 
+A hands-free stream (``orchestrator.realtime``) adds, around its turns::
+
+    speculation             (speech-to-text run during a pause: used at the endpoint, or dropped)
+    speech_ended            (the caller's voice stopped and stayed stopped)
+    endpoint                (the turn was ended: how long after the speech, and why then)
+    segment_noise           (a stretch of sound that became no turn, and why)
+    backchannel             (a short "uh-huh" over the reply: playback paused, then carried on)
+    interrupted             (the caller barged in: how much of the reply was heard)
+
 A turn cut short (barge-in: its task was cancelled) ends with a ``turn_ended``
 whose ``cut`` is true and whose ``reached`` names the stage it was in.
 
@@ -38,37 +47,17 @@ from typing import Annotated, Any, Literal, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
-    "PLACES",
-    "STAGES",
-    "TIMINGS",
-    "AnyEvent",
-    "AudioReceived",
-    "CacheLookup",
-    "DialogReply",
-    "DialogSource",
-    "ErrorEvent",
-    "Event",
-    "EventBase",
-    "InputKind",
-    "LLMCall",
-    "LogStage",
-    "Place",
-    "Stage",
-    "TTSAudio",
-    "TTSChunk",
-    "Transcript",
-    "TurnEnded",
-    "TurnStarted",
-    "closes_stage",
-    "event_ms",
-    "event_stage",
-    "parse_event",
+    "PLACES", "STAGES", "TIMINGS", "AnyEvent", "AudioReceived", "Backchannel", "CacheLookup", "DialogReply",
+    "DialogSource", "Endpoint", "ErrorEvent", "Event", "EventBase", "InputKind", "Interrupted", "LLMCall", "LogStage",
+    "NoiseSegment", "Place", "Speculation", "SpeechEnded", "Stage", "TTSAudio", "TTSChunk", "Transcript", "TurnEnded",
+    "TurnStarted", "closes_stage", "event_ms", "event_stage", "parse_event",
 ]
 
 # Where a turn can fail (or be cut).
 Stage = Literal["input", "audio", "stt", "dialog", "tts", "pipeline"]
-# Where an event shows in the logs: a stage, or "turn" for turn_started / turn_ended.
-LogStage = Literal["turn", "input", "audio", "stt", "dialog", "tts", "pipeline"]
+# Where an event shows in the logs: a stage, or "turn" for turn_started / turn_ended;
+# "listen" holds the hands-free stream's turn-taking events (around its turns).
+LogStage = Literal["turn", "input", "audio", "stt", "dialog", "tts", "pipeline", "listen"]
 STAGES: tuple[LogStage, ...] = get_args(LogStage)
 InputKind = Literal["text", "audio"]
 # Who wrote a reply: the rules dialog or another backend (""), an LLM, the rules standing in for it, the cache.
@@ -238,6 +227,68 @@ class TurnEnded(EventBase):
     reached: Stage | None = None
 
 
+class SpeechEnded(EventBase):
+    """Hands-free: the caller's voice stopped (the end of speech the endpoint delay counts from)."""
+
+    type: Literal["speech_ended"] = "speech_ended"
+    at_ms: float  # stream time of the end of speech (ms of audio since the microphone opened)
+    speech_ms: float  # from the utterance's first voice to its end, pauses included
+    pauses: int = Field(default=0, ge=0)  # pauses inside the utterance that did not end it
+
+
+class Endpoint(EventBase):
+    """Hands-free: the caller's turn was ended, ``delay_ms`` of audio after the end of speech.
+
+    ``verdict``: complete (the stop delay ran out on a finished-sounding utterance), incomplete:<cue>
+    (mid-thought, e.g. a trailing "and": the longer wait ran out), mic_off or max_length.
+    """
+
+    type: Literal["endpoint"] = "endpoint"
+    delay_ms: float
+    stop_ms: float  # the wait in force: VOICEBOT_ENDPOINT_STOP_MS, or VOICEBOT_ENDPOINT_HOLD_MS when mid-thought
+    verdict: str
+    speculative: bool  # the transcript was ready from the speculation during the pause
+
+
+class Speculation(EventBase):
+    """Hands-free: speech-to-text run during the caller's pause, then used at the endpoint or dropped."""
+
+    type: Literal["speculation"] = "speculation"
+    used: bool
+    reason: Literal["used", "speech_resumed", "superseded"]
+    stt_ms: float | None = None  # None: dropped before it finished
+    audio_ms: float  # length of the audio it transcribed
+
+
+class NoiseSegment(EventBase):
+    """Hands-free: a stretch of sound that became no turn, and why (``reason``): too_short
+    (under the shortest utterance), no_words (speech-to-text heard nothing) or low_confidence."""
+
+    type: Literal["segment_noise"] = "segment_noise"
+    duration_ms: float
+    reason: str
+    text: str = ""
+
+
+class Backchannel(EventBase):
+    """A short "uh-huh" or "okay" over the reply: playback paused for it, then carried on."""
+
+    type: Literal["backchannel"] = "backchannel"
+    text: str
+    duration_ms: float
+    paused_ms: float  # playback stop sent to playback resumed
+
+
+class Interrupted(EventBase):
+    """The caller barged in: the reply's playback was stopped and the rest of it dropped."""
+
+    type: Literal["interrupted"] = "interrupted"
+    heard_ms: float  # how much of the reply's audio had played
+    heard_text: str  # the words of the reply the caller had heard
+    reply_ms: float  # the reply audio made before the cut
+    stop_ms: float  # barge-in speech onset to the playback stop being sent
+
+
 Event = Annotated[
     TurnStarted
     | AudioReceived
@@ -248,7 +299,13 @@ Event = Annotated[
     | TTSAudio
     | CacheLookup
     | ErrorEvent
-    | TurnEnded,
+    | TurnEnded
+    | SpeechEnded
+    | Endpoint
+    | Speculation
+    | NoiseSegment
+    | Backchannel
+    | Interrupted,
     Field(discriminator="type"),
 ]
 
@@ -257,6 +314,7 @@ AnyEvent = TypeVar(
     "AnyEvent",
     TurnStarted, AudioReceived, Transcript, DialogReply, LLMCall,
     TTSChunk, TTSAudio, CacheLookup, ErrorEvent, TurnEnded,
+    SpeechEnded, Endpoint, Speculation, NoiseSegment, Backchannel, Interrupted,
 )
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -284,6 +342,12 @@ PLACES: dict[type[EventBase], Place] = {
     TTSAudio: Place("tts", "total_ms", closes=True),
     ErrorEvent: Place("pipeline"),
     TurnEnded: Place("turn", "total_ms"),
+    SpeechEnded: Place("listen"),
+    Endpoint: Place("listen", "delay_ms"),
+    Speculation: Place("listen"),
+    NoiseSegment: Place("listen"),
+    Backchannel: Place("listen", "paused_ms"),
+    Interrupted: Place("listen", "stop_ms"),
 }
 
 

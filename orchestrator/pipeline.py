@@ -111,6 +111,10 @@ class Pipeline:
         self.stt.transcribe(np.zeros(audio_mod.TARGET_RATE, dtype=np.float32))
         self._speech.warm_up()
 
+    def forget_phrases(self) -> None:
+        """Empty the synthesised-phrase cache (the bench measures first pieces made afresh)."""
+        self._speech.forget()
+
     async def run_turn(
         self,
         session_id: str,
@@ -173,6 +177,16 @@ class Pipeline:
 
         def change(state: SessionState) -> None:
             state.voice_consent = consent
+
+        await self._sessions.update(validate_session_id(session_id), change)
+
+    async def mark_cut(self, session_id: str) -> None:
+        """The caller barged in on the last reply after its turn had ended (it was still playing):
+        its history entry says it was cut. A turn cut while running is marked by its cancellation."""
+
+        def change(state: SessionState) -> None:
+            if state.history:
+                state.history[-1].cut = True
 
         await self._sessions.update(validate_session_id(session_id), change)
 

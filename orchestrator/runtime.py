@@ -7,8 +7,12 @@ instance per backend configuration and every session shares it.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
+
+from orchestrator.audio import TARGET_RATE
 from orchestrator.audit import AuditSink
 from orchestrator.audit.key import load_audit_key
 from orchestrator.cache.turns import load_turn_cache
@@ -17,6 +21,7 @@ from orchestrator.llm import DIALOG_BACKENDS, DialogBackend
 from orchestrator.logs import configure_logging
 from orchestrator.otel import make_otel_sink
 from orchestrator.pipeline import Pipeline
+from orchestrator.realtime.vad import VAD_BACKENDS, SpeechDetector
 from orchestrator.sessions.base import SessionStore
 from orchestrator.sessions.factory import open_store
 from orchestrator.sessions.redis_store import RedisEventStream, RedisSessionStore
@@ -24,20 +29,32 @@ from orchestrator.stt import STT, STT_BACKENDS
 from orchestrator.trace import EventBus, JsonlSink, Tracer
 from orchestrator.tts import TTS, TTS_BACKENDS
 
-__all__ = ["BUS", "build_pipeline", "default_store", "default_tracer", "load_backends", "load_tts"]
+__all__ = ["BUS", "build_pipeline", "default_store", "default_tracer", "load_backends", "load_tts", "load_vad",
+           "warm_in_background"]
 
 # The in-process live bus the UI subscribes to.
 BUS = EventBus()
 
 _lock = threading.Lock()
 _backends: dict[tuple[Any, ...], Any] = {}
+_loading: dict[tuple[Any, ...], threading.Lock] = {}
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicebot-load")
 
 
 def _cached(key: tuple[Any, ...], factory: Any) -> Any:
+    """``factory()`` once per key; different keys load at the same time (a model each)."""
     with _lock:
-        if key not in _backends:
-            _backends[key] = factory()
-        return _backends[key]
+        if key in _backends:
+            return _backends[key]
+        loading = _loading.setdefault(key, threading.Lock())
+    with loading:
+        with _lock:
+            if key in _backends:
+                return _backends[key]
+        made = factory()
+        with _lock:
+            _backends[key] = made
+        return made
 
 
 def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
@@ -50,11 +67,13 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     llm_key = ("llm", settings.llm) + ((settings.fake_replies,) if settings.llm == "fake" else ())
     if settings.llm == "rules":
         llm_key += (settings.intent_classifier,)  # the rules dialog carries its intent classifier
+    loading: Future[DialogBackend] | None = None
     if settings.llm in ("mistral", "openai"):
         # A client is cheap and its settings are many: build one per pipeline, never share a stale one.
         dialog = DIALOG_BACKENDS.create(settings.llm, settings)
     else:
-        dialog = _cached(llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
+        # The rules dialog's intent classifier (MiniLM) loads while Whisper and the voice do.
+        loading = _POOL.submit(_cached, llm_key, lambda: DIALOG_BACKENDS.create(settings.llm, settings))
     # The home only decides where whisper-base is assembled, so it is not part of the key.
     stt_key: tuple[Any, ...] = (
         "stt", settings.stt, settings.stt_beam_size, settings.stt_language,
@@ -62,8 +81,12 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     )
     if settings.stt == "fake":
         stt_key += (settings.fake_transcripts,)
-    stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))
-    tts = load_tts(settings, settings.tts)
+    try:
+        stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))
+        tts = load_tts(settings, settings.tts)
+    finally:
+        if loading is not None:
+            dialog = loading.result()  # its ConfigError, if any, is raised here
     return stt, tts, dialog
 
 
@@ -73,6 +96,11 @@ def load_tts(settings: Settings, name: str) -> TTS:
     if name == "piper":
         key += (settings.piper_noise_scale, settings.piper_noise_w)
     return _cached(key, lambda: TTS_BACKENDS.create(name, settings))
+
+
+def load_vad(settings: Settings) -> SpeechDetector:
+    """The voice-activity detector ``VOICEBOT_VAD`` names, loaded once per process (streams share it)."""
+    return _cached(("vad", settings.vad), lambda: VAD_BACKENDS.create(settings.vad, settings))
 
 
 def default_store(settings: Settings) -> SessionStore:
@@ -96,6 +124,20 @@ def default_tracer(settings: Settings, *, live: bool = True, store: SessionStore
     if otel is not None:
         sinks.append(otel)
     return Tracer(sinks)
+
+
+def warm_in_background(pipeline: Pipeline) -> threading.Thread:
+    """Run each model once now; pre-synthesise the fixed phrases in a background thread.
+
+    The process is ready as soon as this returns: a first turn pays no model warm-up,
+    and a fixed phrase not yet cached is simply synthesised (Piper serialises its
+    phonemizer, so the two may speak at once).
+    """
+    pipeline.stt.transcribe(np.zeros(TARGET_RATE, dtype=np.float32))
+    pipeline.tts.synthesize("Hello.")
+    thread = threading.Thread(target=pipeline.warm_up, name="voicebot-phrases", daemon=True)
+    thread.start()
+    return thread
 
 
 def build_pipeline(

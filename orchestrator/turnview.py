@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 
 from orchestrator.events import (
     AudioReceived,
+    Backchannel,
     CacheLookup,
     DialogReply,
+    Endpoint,
     ErrorEvent,
     Event,
     InputKind,
+    Interrupted,
     LLMCall,
+    NoiseSegment,
+    Speculation,
+    SpeechEnded,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -46,6 +52,7 @@ class TurnView:
     speech: TTSAudio | None = None
     cache: CacheLookup | None = None
     error: ErrorEvent | None = None  # the failure that ended the turn
+    listening: list[Event] = field(default_factory=list)  # hands-free turn-taking ("listen" stage)
     ended: TurnEnded | None = None
 
     @classmethod
@@ -84,6 +91,8 @@ class TurnView:
                 self.cache = event
             case TurnEnded():
                 self.ended = event
+            case SpeechEnded() | Endpoint() | Speculation() | NoiseSegment() | Backchannel() | Interrupted():
+                self.listening.append(event)
 
     @property
     def input_kind(self) -> InputKind | None:

@@ -40,10 +40,15 @@ def bench(
                                                "100; exit 1 when RSS grows 5 % or more, or files stay open."),
     ] = None,
 ) -> None:
-    """Run voice turns end to end and report p50/p95 latencies, STT RTF, memory and load time.
+    """Run voice turns end to end and report p50/p95 latencies, STT RTF, memory and start-up time.
 
-    voice_to_voice_ms runs from the end of the caller's audio to the first reply
-    audio being ready. The caller's audio is synthesized by Piper beforehand.
+    Each figure is of turn 2 and later of a conversation (the greeting turn, whose reply
+    opens with the cached disclosure, is reported on its own). voice_to_voice_ms runs from
+    an explicit end of speech (the clip's end) to the first reply audio;
+    endpointed_voice_to_voice_ms plays each clip in real time on an open line and runs from
+    its true end of speech, the hands-free stop delay included; interrupt_ms runs from a
+    barge-in's speech onset to the playback stop. tts_first_audio_ms shows cached and
+    uncached first pieces apart. The caller is Piper; the machine's load is reported too.
     """
     settings = load_settings(as_json=as_json, stt=stt, tts=tts, llm=llm)
     progress = Progress(
@@ -56,7 +61,7 @@ def bench(
         disable=not err_console.is_terminal,
     )
     with voicebot_errors(as_json), progress as bar:
-        task = bar.add_task("turns", total=turns)
+        task = bar.add_task("turns", total=4 * turns)  # explicit (as shipped, then uncached), endpointed, barge-in
         report = asyncio.run(
             run_bench(settings, turns, progress=lambda done, _total: bar.update(task, completed=done))
         )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from orchestrator.events import Event, event_stage
+from orchestrator.events import (
+    Backchannel,
+    Endpoint,
+    Event,
+    Interrupted,
+    NoiseSegment,
+    Speculation,
+    SpeechEnded,
+    event_stage,
+)
 from orchestrator.logquery import event_level
 from orchestrator.turnview import TurnView
 
@@ -44,6 +53,8 @@ def _what(view: TurnView) -> Iterator[tuple[Event, str]]:
         else:
             stored = ", answer stored" if cache.stored else ""
             yield cache, f"cache miss: {cache.reason} (best {similarity}), lookup {cache.lookup_ms} ms{stored}"
+    for event in view.listening:
+        yield event, _hands_free(event)
     if (ended := view.ended) is not None:
         if ended.cut:
             yield ended, f"turn cut short in {ended.reached or 'its first stage'} after {ended.total_ms} ms"
@@ -59,6 +70,25 @@ def view_lines(view: TurnView, with_session: bool = True) -> list[str]:
         who = f"{event.session_id} " if with_session else ""
         lines.append(f"{stamp} {event_level(event):<7} {who}#{event.turn} {event_stage(event):<6} {what}")
     return lines
+
+
+def _hands_free(event: Event) -> str:
+    """What a hands-free turn-taking event says."""
+    if isinstance(event, SpeechEnded):
+        return f"speech ended at {event.at_ms} ms after {event.speech_ms} ms ({event.pauses} pauses)"
+    if isinstance(event, Endpoint):
+        how = "speculative transcript" if event.speculative else "transcribed at the endpoint"
+        return f"endpoint {event.delay_ms} ms after speech ({event.verdict}, stop {event.stop_ms} ms, {how})"
+    if isinstance(event, Speculation):
+        return f"speculation {event.reason} ({event.audio_ms} ms of audio, stt {event.stt_ms or '-'} ms)"
+    if isinstance(event, NoiseSegment):
+        return f"{event.duration_ms} ms of sound became no turn: {event.reason}"
+    if isinstance(event, Backchannel):
+        return f"backchannel {_clip(event.text)!r}: the reply paused {event.paused_ms} ms and carried on"
+    if isinstance(event, Interrupted):
+        return (f"barge-in: reply stopped {event.stop_ms} ms after the caller's onset, "
+                f"{event.heard_ms} of {event.reply_ms} ms heard: {_clip(event.heard_text)!r}")
+    return event.type
 
 
 def event_line(event: Event, with_session: bool = True) -> str:

@@ -18,6 +18,7 @@ from orchestrator.cli.common import (
     print_json,
     voicebot_errors,
 )
+from orchestrator.cli.turn_live import live_report, play_live
 from orchestrator.compliance import MAX_INPUT_CHARS, check_message_length
 from orchestrator.fsutil import atomic_write_bytes
 from orchestrator.pipeline import TurnResult
@@ -82,11 +83,18 @@ def turn(
     stt: Annotated[str | None, typer.Option(help="STT backend (overrides VOICEBOT_STT).")] = None,
     tts: Annotated[str | None, typer.Option(help="TTS backend (overrides VOICEBOT_TTS).")] = None,
     llm: Annotated[str | None, typer.Option(help="Dialog backend (overrides VOICEBOT_LLM).")] = None,
+    realtime: Annotated[
+        bool,
+        typer.Option(help="Play --audio in as a live caller (20 ms chunks, real time) through the hands-free "
+                          "endpointing; report each turn's endpoint and endpointed voice-to-voice."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run one turn: text or audio in, transcript + reply + spoken WAV out, with per-stage ms."""
     if (text is None) == (audio is None):
         fail("give exactly one of --text or --audio", EXIT_USAGE, as_json=as_json, category="usage")
+    if realtime and audio is None:
+        fail("--realtime plays an --audio file in as a live caller", EXIT_USAGE, as_json=as_json, category="usage")
     if audio is not None and not audio.is_file():
         fail(f"audio file not found: {audio}", EXIT_USAGE, as_json=as_json, category="usage")
     if out is not None and out.is_dir():
@@ -101,8 +109,15 @@ def turn(
     settings = load_settings(as_json=as_json, stt=stt, tts=tts, llm=llm)
     with voicebot_errors(as_json):
         sid = validate_session_id(session) if session is not None else new_session_id()
-        pipeline = build_pipeline(settings, warm=False)
-        result = asyncio.run(pipeline.run_turn(sid, text=text, audio=audio))
+        pipeline = build_pipeline(settings, warm=realtime)  # live figures are those of a warm process
+        live: list[dict[str, Any]] | None = None
+        if realtime:
+            assert audio is not None
+            call, said = asyncio.run(play_live(settings, pipeline, sid, audio))
+            live = live_report(call, said)
+            result = [t.outcome for t in call.call.turns if isinstance(t.outcome, TurnResult)][-1]
+        else:
+            result = asyncio.run(pipeline.run_turn(sid, text=text, audio=audio))
         target = out or session_file(settings.audio_dir, sid, f"-turn{result.turn}.wav")
         try:
             atomic_write_bytes(target, result.wav_bytes())
@@ -110,6 +125,8 @@ def turn(
             fail(f"cannot write the reply audio to {target}: {exc.strerror}", EXIT_USAGE, as_json=as_json,
                  category="usage")
     payload = turn_payload(result, target, pipeline.backends)
+    if live is not None:
+        payload["realtime"] = live
     if as_json:
         print_json(payload)
         return
@@ -130,3 +147,8 @@ def _print_human(payload: dict[str, Any]) -> None:
         table.add_row("voice_to_voice", f"{payload['voice_to_voice_ms']:.1f}")
     out.print(table)
     out.print(f"[bold]audio[/]   {payload['audio_path']} ({payload['audio_s']} s)")
+    for live in payload.get("realtime") or []:
+        end = live["endpoint"]
+        out.print(f"[bold]live[/]    turn {live['turn']}: endpoint {end['delay_ms']:.0f} ms after speech "
+                  f"({end['verdict']}{', speculative transcript' if end['speculative'] else ''}), "
+                  f"endpointed voice-to-voice {live['endpointed_voice_to_voice_ms']} ms")

@@ -99,6 +99,10 @@ class Expect(_Strict):
     no_tool_calls: bool | list[str] = False  # true: none at all; a list: none of these names
     figures_consistent: bool = False  # every stated figure equals the domain's for the confirmed slots
     judge: str | None = Field(default=None, min_length=1, max_length=4000)  # a rubric for the configured LLM
+    # Spoken turns, played live (hands-free): the most ms the turn may end after the speech ends,
+    # and whether the speech may make more than one turn (false: one, whatever its pauses).
+    endpoint_ms: float | None = Field(default=None, gt=0)
+    split: bool | None = None
 
     _split = field_validator("contains", "not_contains", "regex", mode="before")(_as_list)
 
@@ -131,6 +135,8 @@ class Turn(_Strict):
     expect: Expect = Field(default_factory=Expect)
     # Compliance rules for this turn only, instead of the scenario's list ([] turns them off here).
     compliance: list[ComplianceCheck] | None = None
+    # Barge-in: the speech starts this long after the previous reply began to play, over it.
+    interrupt_after_ms: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _one_input(self) -> Turn:
@@ -139,6 +145,11 @@ class Turn(_Strict):
             raise ValueError(f"a turn needs exactly one of user, audio or say (got {', '.join(given) or 'none'})")
         if self.expect.wer_max is not None and self.user is not None:
             raise ValueError("wer_max only applies to audio or say turns")
+        keys = (("interrupt_after_ms", self.interrupt_after_ms), ("endpoint_ms", self.expect.endpoint_ms),
+                ("split", self.expect.split))
+        live = [k for k, v in keys if v is not None]
+        if live and self.user is not None:
+            raise ValueError(f"{', '.join(live)} only applies to audio or say turns (they are played live)")
         return self
 
 

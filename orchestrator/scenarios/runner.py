@@ -36,6 +36,7 @@ from orchestrator.scenarios.checks import (
 )
 from orchestrator.scenarios.evaluation import Evaluation
 from orchestrator.scenarios.goals import TurnPlan
+from orchestrator.scenarios.live import LiveLine, is_live
 from orchestrator.scenarios.loader import LoadedScenario, resolve_audio
 from orchestrator.scenarios.model import Turn
 from orchestrator.scenarios.record import slug
@@ -213,7 +214,18 @@ async def _prepare(
     return _Input("text", text)
 
 
-async def _play(pipeline: Pipeline, given: _Input, session_id: str) -> TurnResult:
+async def _play(
+    pipeline: Pipeline, given: _Input, session_id: str, live: LiveLine | None, turn: Turn
+) -> tuple[TurnResult | None, list[CheckResult]]:
+    if live is not None:  # a live scenario: on an open line, through the hands-free engine
+        if given.path is None and given.wav is None:
+            return await live.type(given.user), []
+        played = await live.speak(turn, given.path or given.wav or b"")
+        return played.result, played.checks
+    return await _play_whole(pipeline, given, session_id), []
+
+
+async def _play_whole(pipeline: Pipeline, given: _Input, session_id: str) -> TurnResult:
     if given.path is not None:
         return await pipeline.run_turn(session_id, audio=given.path)
     if given.wav is not None:
@@ -248,7 +260,6 @@ async def run_scenario(
     sid = session_id or _session_id(loaded)
     run = ScenarioRun(scenario.name, str(loaded.path), sid, repeat, audio_mode)
     scenario_rules = scenario.compliance_rules(default_compliance)
-    answered = disclosed = False
     wanted_adapter = scenario.settings.adapter
     if wanted_adapter is not None:
         # A scenario written for an adapter runs its session on it, and must not pass on the base model.
@@ -261,23 +272,49 @@ async def run_scenario(
     started = time.perf_counter()
     evaluation = evaluation or Evaluation()
     plan = TurnPlan(scenario, pipeline, seed=evaluation.seed_for(repeat), make_caller=evaluation.make_caller)
+    live = LiveLine(pipeline, sid) if is_live(scenario) else None
+    try:
+        await _turns(loaded, pipeline, run, sid, live, plan, evaluation, audio_mode, scenario_rules, on_turn, speaker)
+    finally:
+        if live is not None:
+            await live.close()
+    turn_rules = [scenario_rules if t.compliance is None else set(t.compliance) for t in plan.played]
+    if any("no_card_numbers" in r for r in turn_rules):
+        run.checks.append(_check_log(pipeline, sid))
+    run.checks += plan.outcome_checks(run)
+    if scenario.goal is not None and scenario.goal.expect.judge is not None:
+        run.checks.append(await evaluation.call_judge(scenario.goal.expect.judge, run.turns))
+    run.goal = plan.summary()
+    run.wall_ms = (time.perf_counter() - started) * 1e3
+    return run
+
+
+async def _turns(
+    loaded: LoadedScenario, pipeline: Pipeline, run: ScenarioRun, sid: str, live: LiveLine | None, plan: TurnPlan,
+    evaluation: Evaluation, audio_mode: bool, scenario_rules: frozenset[str], on_turn: TurnCallback | None,
+    speaker: Speaker | None,
+) -> None:
+    answered = disclosed = False
     async for index, turn in plan.turns(run):
         turn_start = time.perf_counter()
         kind = "audio" if turn.audio is not None else "say" if turn.say is not None or audio_mode else "text"
         user = turn.user or turn.say or turn.reference or turn.audio or ""
         result: TurnResult | None = None
+        live_checks: list[CheckResult] = []
         error = category = None
         given: _Input | None = None
         rules = scenario_rules if turn.compliance is None else frozenset(turn.compliance)
         try:
             given = await _prepare(pipeline, loaded, turn, audio_mode, speaker)
             kind, user = given.kind, given.user
-            result = await _play(pipeline, given, sid)
+            result, live_checks = await _play(pipeline, given, sid, live, turn)
+            if result is None:
+                error, category = "the speech made no turn", "no_turn"
         except VoicebotError as exc:
             error, category = exc.message, exc.category
         except Exception as exc:  # a bug in a backend fails this turn, not the whole suite
             error, category = f"{type(exc).__name__}: {exc}", "internal"
-        checks: list[CheckResult] = []
+        checks: list[CheckResult] = list(live_checks)
         expect = turn.expect
         if result is None:
             if expect.error is not None:
@@ -308,15 +345,6 @@ async def run_scenario(
         run.turns.append(outcome)
         if on_turn is not None:
             await on_turn(outcome)
-    turn_rules = [scenario_rules if t.compliance is None else set(t.compliance) for t in plan.played]
-    if any("no_card_numbers" in r for r in turn_rules):
-        run.checks.append(_check_log(pipeline, sid))
-    run.checks += plan.outcome_checks(run)
-    if scenario.goal is not None and scenario.goal.expect.judge is not None:
-        run.checks.append(await evaluation.call_judge(scenario.goal.expect.judge, run.turns))
-    run.goal = plan.summary()
-    run.wall_ms = (time.perf_counter() - started) * 1e3
-    return run
 
 
 def _log_paths(pipeline: Pipeline, session_id: str) -> list[Path]:

@@ -18,7 +18,7 @@ from orchestrator.llm.base import DialogTurn
 from orchestrator.sessions.base import SessionState
 from orchestrator.trace import Tracer
 
-__all__ = ["AudioChunkCallback", "TurnContext", "ms_since"]
+__all__ = ["AudioChunkCallback", "TurnContext", "emit_between_turns", "ms_since"]
 
 # Called with each synthesized reply piece as soon as it exists: (index, float32 samples, sample rate).
 AudioChunkCallback = Callable[[int, np.ndarray, int], Awaitable[None]]
@@ -27,6 +27,15 @@ AudioChunkCallback = Callable[[int, np.ndarray, int], Awaitable[None]]
 def ms_since(start: float) -> float:
     """Milliseconds since ``start`` (a ``time.perf_counter()``), to 0.1 ms."""
     return round((time.perf_counter() - start) * 1000.0, 1)
+
+
+def emit_between_turns(tracer: Tracer, event: AnyEvent, session_id: str, turn: int) -> AnyEvent:
+    """Stamp and trace a hands-free event that belongs to no running turn (``turn``: the one it leads to)."""
+    return _trace(tracer, event, session_id, turn)
+
+
+def _trace(tracer: Tracer, event: AnyEvent, session_id: str, turn: int) -> AnyEvent:
+    return tracer.emit(event.model_copy(update={"session_id": session_id, "turn": turn}))
 
 
 class TurnContext:
@@ -55,8 +64,7 @@ class TurnContext:
 
     def emit(self, event: AnyEvent) -> AnyEvent:
         """Stamp, trace and keep one event; returns the redacted copy every sink saw."""
-        stamped = event.model_copy(update={"session_id": self.session_id, "turn": self.turn})
-        clean = self.tracer.emit(stamped)
+        clean = _trace(self.tracer, event, self.session_id, self.turn)
         self.events.append(clean)
         return clean
 

@@ -52,6 +52,15 @@ class Speech:
         for piece in sorted(self._fixed):
             self._synthesize(speakable(piece), cache=True)
 
+    def forget(self) -> None:
+        """Empty the synthesised-phrase cache (the bench measures first pieces made afresh)."""
+        self._cache.clear()
+
+    @property
+    def fixed_pieces(self) -> frozenset[str]:
+        """Every piece a fixed phrase can be spoken as (what ``warm_up`` caches)."""
+        return frozenset(self._fixed)
+
     def _synthesize(self, text: str, cache: bool) -> tuple[np.ndarray, bool]:
         key = f"{self.tts.name}\x00{text}"
         hit = self._cache.get(key)

@@ -16,11 +16,14 @@ from loguru import logger
 from orchestrator.errors import VoicebotError
 from orchestrator.events import Event
 from orchestrator.pipeline import AudioInput, Pipeline, TurnResult
+from orchestrator.realtime import SpeechDetector
+from orchestrator.realtime.call import PieceCallback
 from orchestrator.sessions.ids import new_session_id
 from orchestrator.trace import EventBus
 from orchestrator.turnview import TurnView
 from orchestrator.ui.present import StepView, steps_for, view_steps
 from orchestrator.ui.schedule import ScheduleView, schedule_view
+from orchestrator.ui.voice import ChainlitAudioOut, ChatVoice, Emitter
 
 __all__ = ["MIC_SAMPLE_RATE", "ChatSession", "StepCallback", "TurnOutcome"]
 
@@ -49,6 +52,8 @@ class TurnOutcome:
     streamed: bool = False
     # The quote's amortization table and balance chart, when the reply quoted a loan.
     schedule: ScheduleView | None = field(default=None, repr=False)
+    # True when the reply's voice already went to the page piece by piece (the WAV is then for replay only).
+    spoken: bool = False
 
 
 class ChatSession:
@@ -65,6 +70,12 @@ class ChatSession:
         self._recording = bytearray()
         self._max_bytes = int(pipeline.settings.max_audio_seconds * MIC_SAMPLE_RATE * 2)
         self._overflow = False
+        self.voice: ChatVoice | None = None  # the page's speaker and microphone, once attached
+
+    def attach_voice(self, emitter: Emitter, detector: SpeechDetector, *, hands_free: bool = True) -> ChatVoice:
+        """Stream replies to the page through ``emitter``; ``hands_free`` lets the server end spoken turns."""
+        self.voice = ChatVoice(self, ChainlitAudioOut(emitter), detector, hands_free=hands_free)
+        return self.voice
 
     @property
     def welcome(self) -> str:
@@ -83,7 +94,9 @@ class ChatSession:
             return
         self._recording.extend(data)
 
-    async def audio_turn(self, on_step: StepCallback | None = None) -> TurnOutcome:
+    async def audio_turn(
+        self, on_step: StepCallback | None = None, on_audio_chunk: PieceCallback | None = None
+    ) -> TurnOutcome:
         """Run a turn on what the microphone recorded."""
         if self._overflow:
             limit = self.pipeline.settings.max_audio_seconds
@@ -92,17 +105,29 @@ class ChatSession:
             return TurnOutcome(steps=[], error=message)
         pcm = bytes(self._recording)
         self.start_recording()
-        return await self._run(on_step, audio=AudioInput(pcm=pcm, sample_rate=MIC_SAMPLE_RATE))
+        return await self.run_audio(AudioInput(pcm=pcm, sample_rate=MIC_SAMPLE_RATE), on_step, on_audio_chunk)
+
+    async def run_audio(
+        self, audio: AudioInput, on_step: StepCallback | None = None, on_audio_chunk: PieceCallback | None = None
+    ) -> TurnOutcome:
+        """Run a turn on microphone audio (a push-to-talk recording or a hands-free utterance)."""
+        return await self._run(on_step, on_audio_chunk, audio=audio)
 
     async def file_turn(self, path: Path, on_step: StepCallback | None = None) -> TurnOutcome:
-        """Run a turn on an uploaded audio file."""
-        return await self._run(on_step, audio=path)
+        """Run a turn on an uploaded audio file; its reply streams to the page when a voice is attached."""
+        return await self._run(on_step, await self._speaker(), audio=path)
 
     async def text_turn(self, text: str, on_step: StepCallback | None = None) -> TurnOutcome:
-        """Run a turn on typed text."""
-        return await self._run(on_step, text=text)
+        """Run a turn on typed text; its reply streams to the page when a voice is attached."""
+        return await self._run(on_step, await self._speaker(), text=text)
 
-    async def _run(self, on_step: StepCallback | None, **kwargs: Any) -> TurnOutcome:
+    async def _speaker(self) -> PieceCallback | None:
+        return await self.voice.begin_reply() if self.voice is not None else None
+
+    async def _run(self, on_step: StepCallback | None, on_audio_chunk: PieceCallback | None,
+                   **kwargs: Any) -> TurnOutcome:
+        if on_audio_chunk is not None:
+            kwargs["on_audio_chunk"] = on_audio_chunk
         live = on_step is not None and self._bus is not None
         shown: list[StepView] = []
         try:
@@ -122,7 +147,8 @@ class ChatSession:
         if "payment" in result.figures:
             schedule = await asyncio.to_thread(schedule_view, result.slots)
         return TurnOutcome(
-            steps=steps, reply=result.reply, wav=result.wav_bytes(), result=result, streamed=live, schedule=schedule
+            steps=steps, reply=result.reply, wav=result.wav_bytes(), result=result, streamed=live, schedule=schedule,
+            spoken=on_audio_chunk is not None,
         )
 
     async def _run_live(self, on_step: StepCallback, shown: list[StepView], kwargs: dict[str, Any]) -> TurnResult:
@@ -149,6 +175,10 @@ class ChatSession:
             await asyncio.sleep(0)  # let events published just before the end arrive
             while not queue.empty():
                 await forward(queue.get_nowait())
+        except asyncio.CancelledError:  # a barge-in: the turn itself is cut, and ends as cut
+            turn.cancel()
+            await asyncio.wait({turn})
+            raise
         finally:
             unsubscribe()
         return turn.result()

@@ -12,11 +12,17 @@ import pytest
 from orchestrator.compliance import CARD_MASK
 from orchestrator.events import (
     AudioReceived,
+    Backchannel,
     CacheLookup,
     DialogReply,
+    Endpoint,
     ErrorEvent,
     EventBase,
+    Interrupted,
     LLMCall,
+    NoiseSegment,
+    Speculation,
+    SpeechEnded,
     Transcript,
     TTSAudio,
     TTSChunk,
@@ -58,6 +64,13 @@ def sample_events(session_id: str = "s-1", turn: int = 1) -> list[EventBase]:
         TurnEnded(
             **common, ok=True, total_ms=140.0, timings_ms={"stt": 101.0, "total": 140.0}, voice_to_voice_ms=130.0
         ),
+        # Hands-free turn-taking (orchestrator/realtime).
+        Speculation(**common, used=True, reason="used", stt_ms=310.0, audio_ms=1800.0),
+        SpeechEnded(**common, at_ms=2100.0, speech_ms=1700.0, pauses=1),
+        Endpoint(**common, delay_ms=416.0, stop_ms=400.0, verdict="complete", speculative=True),
+        NoiseSegment(**common, duration_ms=96.0, reason="too_short"),
+        Backchannel(**common, text="Uh-huh.", duration_ms=300.0, paused_ms=650.0),
+        Interrupted(**common, heard_ms=1210.0, heard_text="Your monthly", reply_ms=6000.0, stop_ms=190.0),
     ]
 
 
