@@ -12,6 +12,7 @@ A turn emits, in order::
     transcript              (audio turns only)
     llm_call ...            (LLM backends: one per request, retries included)
     error                   (recovered=True: an LLM failure the rules answer stood in for)
+    consent_changed         (the caller answered the recording question, or withdrew consent)
     dialog_reply
     tts_chunk ...           (one per spoken sentence or clause; a streaming dialog's
                              first chunks come before its dialog_reply)
@@ -44,6 +45,7 @@ __all__ = [
     "AnyEvent",
     "AudioReceived",
     "CacheLookup",
+    "ConsentChanged",
     "DialogReply",
     "DialogSource",
     "ErrorEvent",
@@ -222,6 +224,18 @@ class CacheLookup(EventBase):
 TIMINGS = ("audio", "stt", "dialog", "tts", "tts_first_audio", "total")
 
 
+class ConsentChanged(EventBase):
+    """The caller settled whether their voice is kept: an answer to the recording question, or a withdrawal.
+
+    ``deleted_recordings``: how many kept recordings of this caller were deleted (a refusal or withdrawal).
+    """
+
+    type: Literal["consent_changed"] = "consent_changed"
+    consent: bool
+    how: Literal["answer", "withdrawal"]
+    deleted_recordings: int = Field(default=0, ge=0)
+
+
 class TurnEnded(EventBase):
     """A turn finished, successfully or not, with its per-stage timings."""
 
@@ -245,6 +259,7 @@ Event = Annotated[
     | TTSChunk
     | TTSAudio
     | CacheLookup
+    | ConsentChanged
     | ErrorEvent
     | TurnEnded,
     Field(discriminator="type"),
@@ -254,7 +269,7 @@ Event = Annotated[
 AnyEvent = TypeVar(
     "AnyEvent",
     TurnStarted, AudioReceived, Transcript, DialogReply, LLMCall,
-    TTSChunk, TTSAudio, CacheLookup, ErrorEvent, TurnEnded,
+    TTSChunk, TTSAudio, CacheLookup, ConsentChanged, ErrorEvent, TurnEnded,
 )
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -278,6 +293,7 @@ PLACES: dict[type[EventBase], Place] = {
     LLMCall: Place("dialog", "ms"),
     DialogReply: Place("dialog", "ms", closes=True),
     CacheLookup: Place("dialog", "lookup_ms"),
+    ConsentChanged: Place("dialog"),
     TTSChunk: Place("tts"),
     TTSAudio: Place("tts", "total_ms", closes=True),
     ErrorEvent: Place("pipeline"),

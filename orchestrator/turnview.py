@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from orchestrator.events import (
     AudioReceived,
     CacheLookup,
+    ConsentChanged,
     DialogReply,
     ErrorEvent,
     Event,
@@ -45,6 +46,7 @@ class TurnView:
     pieces: list[TTSChunk] = field(default_factory=list)
     speech: TTSAudio | None = None
     cache: CacheLookup | None = None
+    consent: ConsentChanged | None = None  # the caller settled whether their voice is kept
     error: ErrorEvent | None = None  # the failure that ended the turn
     ended: TurnEnded | None = None
 
@@ -82,6 +84,8 @@ class TurnView:
                 self.speech = event
             case CacheLookup():
                 self.cache = event
+            case ConsentChanged():
+                self.consent = event
             case TurnEnded():
                 self.ended = event
 
