@@ -23,6 +23,7 @@ __all__ = [
     "CARD_MASK",
     "CONSENT_DECLINED",
     "CONSENT_THANKS",
+    "CONSENT_WITHDRAWN",
     "CVV_MASK",
     "DISCLOSURE_MARKERS",
     "EMAIL_MASK",
@@ -49,6 +50,9 @@ AI_DISCLOSURE = (
 )
 CONSENT_THANKS = "Thank you. We will keep recordings of your voice for quality and compliance."
 CONSENT_DECLINED = "Understood. We will not keep recordings of your voice."
+CONSENT_WITHDRAWN = (
+    "Understood. We will not keep recordings of your voice from now on, and the ones we kept are deleted."
+)
 
 _CONSENT_RE = re.compile(
     r"(?i)\b(?:i (?:do )?(?:agree|consent)|you (?:can|may) (?:record|keep)"

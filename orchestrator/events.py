@@ -12,6 +12,7 @@ A turn emits, in order::
     transcript              (audio turns only)
     llm_call ...            (LLM backends: one per request, retries included)
     error                   (recovered=True: an LLM failure the rules answer stood in for)
+    consent_changed         (the caller answered the recording question, or withdrew consent)
     dialog_reply
     tts_chunk ...           (one per spoken sentence or clause; a streaming dialog's
                              first chunks come before its dialog_reply)
@@ -47,7 +48,8 @@ from typing import Annotated, Any, Literal, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
-    "PLACES", "STAGES", "TIMINGS", "AnyEvent", "AudioReceived", "Backchannel", "CacheLookup", "DialogReply",
+    "PLACES", "STAGES", "TIMINGS", "AnyEvent", "AudioReceived", "Backchannel", "CacheLookup", "ConsentChanged",
+    "DialogReply",
     "DialogSource", "Endpoint", "ErrorEvent", "Event", "EventBase", "InputKind", "Interrupted", "LLMCall", "LogStage",
     "NoiseSegment", "Place", "Speculation", "SpeechEnded", "Stage", "TTSAudio", "TTSChunk", "Transcript", "TurnEnded",
     "TurnStarted", "closes_stage", "event_ms", "event_stage", "parse_event",
@@ -213,6 +215,18 @@ class CacheLookup(EventBase):
 TIMINGS = ("audio", "stt", "dialog", "tts", "tts_first_audio", "total")
 
 
+class ConsentChanged(EventBase):
+    """The caller settled whether their voice is kept: an answer to the recording question, or a withdrawal.
+
+    ``deleted_recordings``: how many kept recordings of this caller were deleted (a refusal or withdrawal).
+    """
+
+    type: Literal["consent_changed"] = "consent_changed"
+    consent: bool
+    how: Literal["answer", "withdrawal"]
+    deleted_recordings: int = Field(default=0, ge=0)
+
+
 class TurnEnded(EventBase):
     """A turn finished, successfully or not, with its per-stage timings."""
 
@@ -298,6 +312,7 @@ Event = Annotated[
     | TTSChunk
     | TTSAudio
     | CacheLookup
+    | ConsentChanged
     | ErrorEvent
     | TurnEnded
     | SpeechEnded
@@ -313,7 +328,7 @@ Event = Annotated[
 AnyEvent = TypeVar(
     "AnyEvent",
     TurnStarted, AudioReceived, Transcript, DialogReply, LLMCall,
-    TTSChunk, TTSAudio, CacheLookup, ErrorEvent, TurnEnded,
+    TTSChunk, TTSAudio, CacheLookup, ConsentChanged, ErrorEvent, TurnEnded,
     SpeechEnded, Endpoint, Speculation, NoiseSegment, Backchannel, Interrupted,
 )
 
@@ -338,6 +353,7 @@ PLACES: dict[type[EventBase], Place] = {
     LLMCall: Place("dialog", "ms"),
     DialogReply: Place("dialog", "ms", closes=True),
     CacheLookup: Place("dialog", "lookup_ms"),
+    ConsentChanged: Place("dialog"),
     TTSChunk: Place("tts"),
     TTSAudio: Place("tts", "total_ms", closes=True),
     ErrorEvent: Place("pipeline"),

@@ -29,6 +29,7 @@ from orchestrator.turn.compliance import Compliance
 from orchestrator.turn.context import AudioChunkCallback, TurnContext
 from orchestrator.turn.dialog import Dialog, announce, ask
 from orchestrator.turn.input import AudioInput, AudioSource, AudioStream, read_text, receive
+from orchestrator.turn.recording import forget
 from orchestrator.turn.result import TurnResult
 from orchestrator.turn.sessions import Sessions
 from orchestrator.turn.speech import Speech, Spoken
@@ -173,10 +174,14 @@ class Pipeline:
         return heard, spoken
 
     async def set_consent(self, session_id: str, consent: bool) -> None:
-        """Record the caller's answer about keeping their voice (e.g. from a button in the browser)."""
+        """Record the caller's answer about keeping their voice (e.g. from a button in the browser);
+        a no deletes what was kept."""
 
         def change(state: SessionState) -> None:
             state.voice_consent = consent
+            state.consent_question = None
+            if not consent:
+                forget(self.settings, state)
 
         await self._sessions.update(validate_session_id(session_id), change)
 

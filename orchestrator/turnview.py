@@ -15,6 +15,7 @@ from orchestrator.events import (
     AudioReceived,
     Backchannel,
     CacheLookup,
+    ConsentChanged,
     DialogReply,
     Endpoint,
     ErrorEvent,
@@ -51,6 +52,7 @@ class TurnView:
     pieces: list[TTSChunk] = field(default_factory=list)
     speech: TTSAudio | None = None
     cache: CacheLookup | None = None
+    consent: ConsentChanged | None = None  # the caller settled whether their voice is kept
     error: ErrorEvent | None = None  # the failure that ended the turn
     listening: list[Event] = field(default_factory=list)  # hands-free turn-taking ("listen" stage)
     ended: TurnEnded | None = None
@@ -89,6 +91,8 @@ class TurnView:
                 self.speech = event
             case CacheLookup():
                 self.cache = event
+            case ConsentChanged():
+                self.consent = event
             case TurnEnded():
                 self.ended = event
             case SpeechEnded() | Endpoint() | Speculation() | NoiseSegment() | Backchannel() | Interrupted():

@@ -135,7 +135,13 @@ _CARD = (
     r"(?!\s+(?:payments?|transactions?|charges?|fees?|bills?|limits?|machines?|readers?|details|statements?))"
 )
 _LOSS = (
-    r"(?:lost|lose|losing|stolen|stole|nicked|pinched|snatched|dropped|missing|misplaced|can'?t find|pick-?pocket\w*)"
+    r"(?:lost|lose|losing|stolen|stole|nicked|pinched|snatched|dropped|missing|misplaced|can'?t (?:find|locate)"
+    r"|pick-?pocket\w*|disappeared|vanished)"
+)
+# "no idea where my card went", "it's not in my wallet": a loss said without the word.
+_WHEREABOUTS = (
+    r"(?:(?:no idea|not sure|(?:do not|don'?t) know|can'?t (?:remember|think)) where"
+    r"|(?:is not|isn'?t|not) in my (?:wallet|purse|bag|handbag|pocket))"
 )
 _COMPROMISED = r"(?:compromised|skimmed|cloned|hacked|copied|used without (?:my )?permission)"
 _BLOCK = r"(?:block|blocked|freeze|frozen|lock|stop|cancel|deactivate|suspend|kill)"
@@ -143,6 +149,7 @@ _LOST_CARD = _rx(
     rf"\b{_LOSS}\W+(?:\w+\W+){{0,4}}?{_CARD}"
     rf"|\b{_CARD}\W+(?:\w+\W+){{0,4}}?(?:is |was |has been |got |went |been )?(?:{_LOSS}|gone|taken|{_COMPROMISED})\b"
     rf"|\b(?:took|(?:has|have|'s|'ve) taken|robbed me of) (?:my|our|all my) {_CARD}"
+    rf"|\b{_WHEREABOUTS}\W+(?:\w+\W+){{0,3}}?{_CARD}"
     rf"|\b{_BLOCK}\W+(?:(?:my|our|the|this|that|a|both|all|of|credit|debit|bank)\W+){{0,3}}{_CARD}"
     # "my card number is ... please block it", "... I think it's been compromised"
     rf"|\b{_CARD}\W+(?:\w+\W+){{0,8}}?(?:{_BLOCK}\W+(?:it|them)|{_COMPROMISED})\b"
@@ -150,7 +157,7 @@ _LOST_CARD = _rx(
 # What the lost-card flow needs to hear: a card reported lost, stolen or compromised, or a request to
 # block one. Without any of these words a card number or the word "card" alone never starts it.
 _CARD_TROUBLE = _rx(
-    rf"\b(?:{_LOSS}|gone|taken|took|steal\w*|theft|thie(?:f|ves)|robbed|{_COMPROMISED}|fraud\w*|"
+    rf"\b(?:{_LOSS}|{_WHEREABOUTS}|gone|taken|took|steal\w*|theft|thie(?:f|ves)|robbed|{_COMPROMISED}|fraud\w*|"
     rf"unauthori[sz]ed|{_BLOCK}|report\w*|someone (?:has|used|is using|took)|left (?:it|my|them))\b"
 )
 # Redaction placeholders ("[CARD]", "[PHONE]") say a number was there, not what the caller wants.

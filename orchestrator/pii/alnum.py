@@ -22,8 +22,10 @@ Span = tuple[int, int, str]  # (start, end, kind)
 
 # Both on lower-cased text.
 _EMAIL_RE = re.compile(r"(?<![a-z0-9._%+\-])[a-z0-9._%+\-]++@[a-z0-9\-]++(?:\.[a-z0-9\-]++)++")
-_IBAN_RE = re.compile(r"(?=[a-z])(?<![a-z0-9])[a-z]{2}[ \-.]?\d[ \-.]?\d(?:[ \-.]?[a-z0-9]){10,32}+")
-_IBAN_SEP_RE = re.compile(r"[ \-.]+")
+# Groups may be split by spaces, dashes, periods, slashes or commas (Whisper writes pauses as commas).
+_SEP = r"(?:,\s?|[ \-./])?"
+_IBAN_RE = re.compile(rf"(?=[a-z])(?<![a-z0-9])[a-z]{{2}}{_SEP}\d{_SEP}\d(?:{_SEP}[a-z0-9]){{10,32}}+")
+_IBAN_SEP_RE = re.compile(r"[ \-.,/]+")
 _IBAN_MAX = 34
 _SPOKEN_TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s]|\s+")
 _SPOKEN_LEAD = frozenset({"is", "it's", "its", "number", "my", "the", "code", "reads", "it"})

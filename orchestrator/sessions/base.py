@@ -31,6 +31,14 @@ class HistoryEntry(BaseModel):
     cut: bool = False
 
 
+class ConsentQuestion(BaseModel):
+    """The recording question, asked with the disclosure in ``turn``'s reply; only the next turn may answer it."""
+
+    turn: int
+    # The reply that asked had no question of its own, so a bare "yes" or "no" can only answer this one.
+    bare_yes_no: bool = False
+
+
 class SessionState(BaseModel):
     """Per-call state: the dialog's memory plus what has been said so far."""
 
@@ -40,6 +48,8 @@ class SessionState(BaseModel):
     history: list[HistoryEntry] = Field(default_factory=list)
     # The caller's answer to "may we keep recordings of your voice?" (None: not asked or not answered).
     voice_consent: bool | None = None
+    # The recording question while it waits for its answer (orchestrator.turn.consent).
+    consent_question: ConsentQuestion | None = None
     # The session's LoRA adapter: None follows the globally active one, "base" uses none
     # (see orchestrator.adapters.activation).
     adapter: str | None = None

@@ -8,9 +8,13 @@ import functools
 import time
 from typing import TYPE_CHECKING
 
+from orchestrator.cache.semantic import Probe
+from orchestrator.cache.turns import TurnLookup
+from orchestrator.compliance import AI_DISCLOSURE
 from orchestrator.events import CacheLookup
 from orchestrator.tts.stream import SpeechStream
 from orchestrator.turn.compliance import Compliance
+from orchestrator.turn.consent import answers_due, note_question
 from orchestrator.turn.context import TurnContext, ms_since
 from orchestrator.turn.dialog import Ask, Reply
 from orchestrator.turn.speech import Spoken
@@ -33,6 +37,11 @@ class CachedAnswers:
         cache = self.cache
         if cache is None:
             return await self.inner.answer(ctx, question, speech)
+        if answers_due(ctx.state, ctx.turn, question.text):
+            # An answer to the recording question (or a withdrawal) is never served from the cache.
+            reply = await self.inner.answer(ctx, question, speech)
+            skipped = TurnLookup(Probe(question.text, "consent"), serve=False, reason="consent")
+            return Reply(reply.turn, reply.user_text, reply.backend, reply.ms, reply.adapter, skipped)
         start = time.perf_counter()
         memory = ctx.state.dialog
         lookup = await asyncio.to_thread(
@@ -42,6 +51,8 @@ class CachedAnswers:
             reply = await self.inner.answer(ctx, question, speech)
             return Reply(reply.turn, reply.user_text, reply.backend, reply.ms, reply.adapter, lookup)
         turn = cache.answer(lookup, memory)
+        if turn.memory.get("disclosed") and not memory.get("disclosed"):
+            note_question(ctx, turn.text.removeprefix(AI_DISCLOSURE))  # the disclosure came first: it asked
         # Kept by this voice before: handed on as it is; else (another worker's, or never) spoken as usual.
         speech.put(turn.text, known=functools.partial(cache.reply_audio, speech.voice, speech.sample_rate, turn.text))
         return Reply(turn, lookup.probe.question, "cache", ms_since(start), lookup=lookup)

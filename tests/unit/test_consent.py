@@ -58,11 +58,11 @@ def test_a_refusal_keeps_nothing_and_the_dialog_state_is_untouched(fake_settings
     assert kept(settings, "c-2") == []
 
 
-def test_consent_inside_a_request_is_taken_and_the_request_answered(fake_settings):
+def test_agreement_before_the_question_was_asked_is_not_consent_but_the_request_is_answered(fake_settings):
     settings = fake_settings.model_copy(update={"audio_retention": "consented"})
     result, _ = play(settings, "c-3", "I agree, and I want to borrow $5,000", "AUDIO")
     assert result.intent == "loan_quote" and result.slots == {"principal": "5000"}
-    assert kept(settings, "c-3") == ["c-3-t0002-caller.wav"]
+    assert kept(settings, "c-3") == []  # the disclosure asks in the first reply: only the next turn can answer
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from orchestrator.events import (
     AudioReceived,
     Backchannel,
     CacheLookup,
+    ConsentChanged,
     DialogReply,
     Endpoint,
     ErrorEvent,
@@ -60,6 +61,7 @@ def sample_events(session_id: str = "s-1", turn: int = 1) -> list[EventBase]:
         ),
         CacheLookup(**common, cache_hit=True, reason="hit", similarity=0.91, threshold=0.78, lookup_ms=14.2,
                     ms_saved=640.0, entry_id="0" * 32, index="flat"),
+        ConsentChanged(**common, consent=False, how="withdrawal", deleted_recordings=2),
         ErrorEvent(**common, stage="stt", category="timeout", message="too slow", retryable=True),
         TurnEnded(
             **common, ok=True, total_ms=140.0, timings_ms={"stt": 101.0, "total": 140.0}, voice_to_voice_ms=130.0
