@@ -9,6 +9,7 @@ sessions. Cancelling the task that runs a turn (barge-in) cuts it: its
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,12 +27,12 @@ from orchestrator.trace import Tracer
 from orchestrator.tts.base import TTS
 from orchestrator.turn.cache import CachedAnswers
 from orchestrator.turn.compliance import Compliance
+from orchestrator.turn.consent import press
 from orchestrator.turn.context import AudioChunkCallback, TurnContext
 from orchestrator.turn.dialog import Dialog, announce, ask
 from orchestrator.turn.input import AudioInput, AudioSource, AudioStream, read_text, receive
-from orchestrator.turn.recording import forget
 from orchestrator.turn.result import TurnResult
-from orchestrator.turn.sessions import Sessions
+from orchestrator.turn.sessions import Sessions, mark_last_cut
 from orchestrator.turn.speech import Speech, Spoken
 from orchestrator.turn.stt import Heard, SpeechToText
 
@@ -174,26 +175,13 @@ class Pipeline:
         return heard, spoken
 
     async def set_consent(self, session_id: str, consent: bool) -> None:
-        """Record the caller's answer about keeping their voice (e.g. from a button in the browser);
-        a no deletes what was kept."""
-
-        def change(state: SessionState) -> None:
-            state.voice_consent = consent
-            state.consent_question = None
-            if not consent:
-                forget(self.settings, state)
-
-        await self._sessions.update(validate_session_id(session_id), change)
+        """Record the caller's answer about keeping their voice (the browser's button); a no deletes what was kept."""
+        await self._sessions.update(validate_session_id(session_id), functools.partial(press, self.settings, consent))
 
     async def mark_cut(self, session_id: str) -> None:
-        """The caller barged in on the last reply after its turn had ended (it was still playing):
-        its history entry says it was cut. A turn cut while running is marked by its cancellation."""
-
-        def change(state: SessionState) -> None:
-            if state.history:
-                state.history[-1].cut = True
-
-        await self._sessions.update(validate_session_id(session_id), change)
+        """The caller barged in on the last reply after its turn had ended (it was still playing): its history
+        entry says it was cut. A turn cut while running is marked by its cancellation."""
+        await self._sessions.update(validate_session_id(session_id), mark_last_cut)
 
     async def set_owner(self, session_id: str, owner: str) -> str | None:
         """Record who owns a stored session unless it already has an owner; the owner in effect."""

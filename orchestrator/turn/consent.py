@@ -21,7 +21,7 @@ from orchestrator.sessions.base import ConsentQuestion, SessionState
 from orchestrator.turn.context import TurnContext
 from orchestrator.turn.recording import forget
 
-__all__ = ["Settled", "answers_due", "note_question", "settle"]
+__all__ = ["Settled", "answers_due", "note_question", "press", "settle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +66,10 @@ def settle(ctx: TurnContext, settings: Settings, text: str) -> Settled | None:
     if how == "withdrawal":
         return Settled(CONSENT_WITHDRAWN, answer.rest)
     return Settled(CONSENT_THANKS if answer.consent else CONSENT_DECLINED, answer.rest)
+
+
+def press(settings: Settings, consent: bool, state: SessionState) -> None:
+    """The browser's consent button: it settles the question; a no deletes what was kept."""
+    state.voice_consent, state.consent_question = consent, None
+    if not consent:
+        forget(settings, state)

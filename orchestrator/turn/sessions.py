@@ -23,7 +23,7 @@ from orchestrator.turn.speech import Spoken
 from orchestrator.turn.stt import Heard
 from orchestrator.turnview import TurnView
 
-__all__ = ["Sessions"]
+__all__ = ["Sessions", "mark_last_cut"]
 
 _STAGES: tuple[Stage, ...] = get_args(Stage)
 
@@ -149,3 +149,9 @@ def _entry(ctx: TurnContext, view: TurnView, *, cut: bool = False) -> HistoryEnt
         figures=reply.figures,
         cut=cut,
     )
+
+
+def mark_last_cut(state: SessionState) -> None:
+    """The last reply was cut short by the caller (a barge-in after its turn ended)."""
+    if state.history:
+        state.history[-1].cut = True
