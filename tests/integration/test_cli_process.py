@@ -142,8 +142,9 @@ def test_bench_prints_one_json_object_with_every_figure(cli_home):
     report = json.loads(proc.stdout)
     assert report["turns"] == 2
     assert report["backends"]["stt"] == "whisper-tiny"
-    for key in ("voice_to_voice_ms", "tts_first_audio_ms", "dialog_ms"):
+    for key in ("voice_to_voice_ms", "voice_to_voice_uncached_ms", "dialog_ms", "tts_first_piece_uncached_ms"):
         assert report[key]["p50"] >= 0
+    assert set(report["tts_first_audio_ms"]) == {"cached", "uncached"}  # first pieces apart (issue 16)
     assert report["voice_to_voice_ms"]["p95"] >= report["voice_to_voice_ms"]["p50"]
     assert 0 < report["stt_rtf"] < 10
     assert report["peak_rss_mb"] > 100
