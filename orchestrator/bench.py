@@ -121,8 +121,10 @@ def _load() -> float:
 
 async def _scenario_turns_per_s(pipeline: Pipeline) -> dict[str, Any] | None:
     """Turns per second of the scenario runner over the shipped text-only scenarios (None if absent)."""
+    from orchestrator.cache.turns import load_turn_cache
     from orchestrator.scenarios import find_scenarios, load_scenario, run_scenario
     from orchestrator.scenarios.loader import SHIPPED_DIR
+    from orchestrator.scenarios.runner import wants_cache
 
     if not SHIPPED_DIR.is_dir():
         return None
@@ -131,7 +133,12 @@ async def _scenario_turns_per_s(pipeline: Pipeline) -> dict[str, Any] | None:
         s for s in loaded if not s.scenario.needs_audio and not s.scenario.settings.model_dump(exclude_none=True)
     ]
     start = time.perf_counter()
-    runs = [await run_scenario(s, pipeline) for s in text_only]
+    runs = []
+    for scenario in text_only:
+        # As run-scenario does: no cache unless the scenario expects cache behaviour, and then a fresh one,
+        # so no answer cached by the bench's own turns is served.
+        pipeline.cache = load_turn_cache(pipeline.settings) if wants_cache(scenario) else None
+        runs.append(await run_scenario(scenario, pipeline))
     elapsed = time.perf_counter() - start
     played = sum(len(r.turns) for r in runs)
     return {
