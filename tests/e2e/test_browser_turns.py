@@ -7,7 +7,6 @@ from pathlib import Path
 from playwright.sync_api import FilePayload, expect
 
 from orchestrator.ui.voice import HANDS_FREE_ID
-
 from tests.e2e.browser import MicWav, ask_and_confirm
 from tests.e2e.harness import (
     BROWSER_MARKS,

@@ -170,7 +170,8 @@ def test_a_question_with_a_600_ms_pause_in_the_middle_is_answered_once_whole(voi
 # A reply, stopped: the next reply's first chunk is written before the stopped worklet has said it stopped
 # (as the server does when a cached answer follows the stop at once: "Thank you for calling. Goodbye.").
 _STOP_THEN_PLAY = """async () => {
-  const tone = (n) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 24000 * 2 * Math.PI * 440)));
+  const tone = (n) => Int16Array.from({ length: n },
+    (_, i) => Math.round(8000 * Math.sin(i / 24000 * 2 * Math.PI * 440)));
   const player = new window.WavStreamPlayer({ sampleRate: 24000 });
   await player.connect();
   player.add16BitPCM(tone(24000), 'reply-1');
