@@ -2,7 +2,7 @@
 
 ``find_pii`` gives spans of the raw transcript; each span is laid on the
 words that hold its characters, and those words' times (plus a margin,
-since Whisper's word edges drift by tens of milliseconds) become a sample
+since Whisper's word edges drift) become a sample
 range of the recording. When any span cannot be placed (no timings, words
 that do not spell the transcript, times outside the audio), ``locate``
 returns None: the caller then must not keep the audio.
@@ -18,9 +18,12 @@ import numpy as np
 from orchestrator.pii.redactor import find_pii
 from orchestrator.stt.base import Word
 
-__all__ = ["MARGIN_S", "Silence", "locate", "silence"]
+__all__ = ["LEAD_S", "TAIL_S", "Silence", "locate", "silence"]
 
-MARGIN_S = 0.15
+# Silence this much before a number's first word and after its last. Whisper's word ends come early
+# before a pause: with 0.15 s after, Piper's last "seven" of a card was heard again in one run of three.
+LEAD_S = 0.2
+TAIL_S = 0.4
 _SLACK_S = 0.5  # how far past the audio a word's end may fall and still count as inside it
 
 
@@ -47,7 +50,8 @@ def _word_chars(text: str, words: Sequence[Word]) -> list[tuple[int, int]] | Non
 
 
 def locate(
-    text: str, words: Sequence[Word], audio_s: float, *, offset: int = 0, rate: int = 16_000, margin_s: float = MARGIN_S
+    text: str, words: Sequence[Word], audio_s: float, *, offset: int = 0, rate: int = 16_000,
+    lead_s: float = LEAD_S, tail_s: float = TAIL_S,
 ) -> list[Silence] | None:
     """The sample ranges of a recording that hold the personal data of ``text``; [] when it has none.
 
@@ -65,8 +69,8 @@ def locate(
         held = [word for word, (a, b) in zip(words, chars, strict=True) if a < end and b > start]
         if not held or any(not 0.0 <= w.start <= w.end <= audio_s + _SLACK_S for w in held):
             return None
-        first = max(0.0, min(w.start for w in held) - margin_s)
-        last = min(audio_s, max(w.end for w in held) + margin_s)
+        first = max(0.0, min(w.start for w in held) - lead_s)
+        last = min(audio_s, max(w.end for w in held) + tail_s)
         out.append(Silence(offset + int(first * rate), offset + int(np.ceil(last * rate)), kind))
     return _merge(out)
 

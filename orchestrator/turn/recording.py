@@ -77,17 +77,18 @@ def _heard_again(raw: str, ranges: list[tuple[int, int]], again: str) -> bool:
 
 
 def _redact(
-    stt: STT, samples: np.ndarray, offset: int, speech_s: float, heard: Transcription
+    stt: STT, samples: np.ndarray, speech: tuple[int, int], heard: Transcription
 ) -> tuple[RecordingOutcome, list[Silence], np.ndarray | None]:
     """What to keep of ``samples``: the outcome, the silenced ranges and the audio to write (None: nothing)."""
     if not find_pii(heard.text):
         return "clean", [], samples
+    first, last = speech
     if not heard.words:  # heard during the caller's pause, without timings: hear it again with them
         try:
-            heard = stt.transcribe(samples[offset : offset + round(speech_s * _RATE)], words=True)
+            heard = stt.transcribe(samples[first:last], words=True)
         except BackendError:
             return "check_failed", [], None
-    spans = locate(heard.text, heard.words, speech_s, offset=offset, rate=_RATE)
+    spans = locate(heard.text, heard.words, (last - first) / _RATE, offset=first, rate=_RATE)
     if spans is None:
         return "unlocated", [], None
     if not spans:
@@ -116,17 +117,17 @@ async def store(
     """
     ctx.stage = "audio"
     start = time.perf_counter()
-    offset, speech_s = speech[0], (speech[1] - speech[0]) / _RATE
 
     def work() -> tuple[RecordingOutcome, list[Silence], str | None]:
-        outcome, spans, audio = _redact(stt, samples, offset, speech_s, heard)
+        outcome, spans, audio = _redact(stt, samples, speech, heard)
         name = keep(settings, ctx.session_id, ctx.turn, audio) if audio is not None else None
         return outcome, spans, name
 
     outcome, spans, name = await asyncio.to_thread(work)
     ctx.emit(RecordingStored(
         kept=name is not None, outcome=outcome, file=name, ms=ms_since(start),
-        spans=[SilencedSpan(start_ms=s.start * 1000 // _RATE, end_ms=-(-s.end * 1000 // _RATE), kind=s.kind)
+        # Whole milliseconds inside the silence: every one of them is silent in the file.
+        spans=[SilencedSpan(start_ms=-(-s.start * 1000 // _RATE), end_ms=s.end * 1000 // _RATE, kind=s.kind)
                for s in spans],
     ))
     return name
