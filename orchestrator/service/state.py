@@ -24,7 +24,7 @@ from orchestrator.config import Settings
 from orchestrator.errors import StoreUnavailableError, VoicebotError
 from orchestrator.metrics import MetricsSink
 from orchestrator.pipeline import AudioChunkCallback, AudioInput, Pipeline, TurnResult
-from orchestrator.runtime import build_pipeline, default_store
+from orchestrator.runtime import build_pipeline, default_store, load_vad
 from orchestrator.service.gate import TurnGate
 from orchestrator.service.keys import KeyStore
 from orchestrator.service.limits import RateLimiter
@@ -66,7 +66,10 @@ class ServiceState:
 
         def load() -> None:
             try:
-                self._adopt(build_pipeline(self.settings, store=self.store))
+                pipeline = build_pipeline(self.settings, store=self.store)
+                with contextlib.suppress(VoicebotError):  # the media socket's endpointing; a call says if it fails
+                    load_vad(self.settings)
+                self._adopt(pipeline)
             except VoicebotError as exc:
                 self.load_error = exc.message
                 logger.error("voicebot serve: the pipeline cannot start: {}", exc.message)
