@@ -7,9 +7,10 @@ default) no mark is sent, so only the server's endpointing ends the turn;
 ``endpointing="gateway"`` sends a mark after the words instead. The caller
 times the voice-to-voice from the true end of speech in the stream (the last
 loud 20 ms of the WAV, found here by level, independently of the server's
-VAD) to the first reply frame, then listens to the whole reply before it
-speaks again. It waits for a reply as long as ``reply_timeout_s`` (a slow
-turn is slow, not lost). After ``seconds`` no new turn starts; the calls end
+VAD) to the first reply frame, then listens to the whole reply (until its
+audio has played and nothing came for ``idle_s``) before it speaks again.
+It waits for a reply as long as ``reply_timeout_s`` (a slow turn is slow,
+not lost). After ``seconds`` no new turn starts; the calls end
 once their last replies are in. Every caller's session is then read back
 over REST: a turn that got no reply and is not held by its session is lost.
 
@@ -220,7 +221,7 @@ async def _recorded(client: httpx.AsyncClient, key: str, session: str) -> int | 
 
 
 async def run_media(base: str, key: str, audio: Path, *, callers: int = 20, seconds: float = 60.0,
-                    qa_key: str | None = None, idle_s: float = 0.8, reply_timeout_s: float = 300.0,
+                    qa_key: str | None = None, idle_s: float = 2.0, reply_timeout_s: float = 300.0,
                     endpointing: str = "server") -> LoadResult:
     """``callers`` concurrent calls for ``seconds``; lost turns checked against the sessions (needs a qa key)."""
     clip = phone_clip(audio)
