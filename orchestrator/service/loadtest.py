@@ -153,6 +153,9 @@ class _Line:
                     self.first_at = self.last_message_at
                     self.first_media.set()
                 self.reply_s += len(base64.b64decode(message["media"]["payload"])) / mulaw.PHONE_RATE
+            elif message.get("event") == "clear":  # what came so far belongs to a reply the caller cut
+                self.first_media.clear()
+                self.reply_s = 0.0
             elif message.get("event") == "mark":
                 await self.ws.send(json.dumps(message))  # echoed at once: the gateway's "played"
 
@@ -179,6 +182,9 @@ async def _caller(base: str, key: str, clip: PhoneClip, session: str, deadline: 
             while time.monotonic() < deadline:
                 spoken = line.say(clip)
                 end_at = await spoken
+                # Audio that came while the caller spoke was the last reply still going: not this turn's answer.
+                line.first_media.clear()
+                line.reply_s = 0.0
                 while line.words_pending:
                     await asyncio.sleep(FRAME_S)
                 if endpointing == "gateway":
