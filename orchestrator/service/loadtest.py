@@ -122,6 +122,15 @@ class _Line:
         self.last_message_at = time.monotonic()
         self.reply_s = 0.0
         self.closed = False
+        self._replies: set[str] = set()
+        self.old_replies: set[str] = set()  # replies (mark tracks) heard before the current utterance ended
+        self._piece_at: float | None = None  # first frame of the piece whose mark has not come yet
+
+    def expect_new_reply(self) -> None:
+        """From now on only a reply not heard before answers the caller (a late piece of the last one does not)."""
+        self.old_replies |= self._replies
+        self.first_media.clear()
+        self.reply_s = 0.0
 
     def say(self, clip: PhoneClip) -> asyncio.Future[float]:
         """Queue the clip's frames; the future holds the clock time its end-of-speech frame went out."""
@@ -149,14 +158,19 @@ class _Line:
             message = json.loads(raw)
             self.last_message_at = time.monotonic()
             if message.get("event") == "media":
-                if not self.first_media.is_set():
-                    self.first_at = self.last_message_at
-                    self.first_media.set()
+                if self._piece_at is None:
+                    self._piece_at = self.last_message_at
                 self.reply_s += len(base64.b64decode(message["media"]["payload"])) / mulaw.PHONE_RATE
-            elif message.get("event") == "clear":  # what came so far belongs to a reply the caller cut
-                self.first_media.clear()
-                self.reply_s = 0.0
+            elif message.get("event") == "clear":  # the frames since the last mark were dropped
+                self._piece_at = None
             elif message.get("event") == "mark":
+                # Marks name their reply (``<reply>-<piece>``, ``~n`` for a resumed one): a new name is a new answer.
+                reply = str(message.get("mark", {}).get("name", "")).rsplit("-", 1)[0].split("~")[0]
+                self._replies.add(reply)
+                if reply not in self.old_replies and not self.first_media.is_set() and self._piece_at is not None:
+                    self.first_at = self._piece_at
+                    self.first_media.set()
+                self._piece_at = None
                 await self.ws.send(json.dumps(message))  # echoed at once: the gateway's "played"
 
     @property
@@ -183,8 +197,7 @@ async def _caller(base: str, key: str, clip: PhoneClip, session: str, deadline: 
                 spoken = line.say(clip)
                 end_at = await spoken
                 # Audio that came while the caller spoke was the last reply still going: not this turn's answer.
-                line.first_media.clear()
-                line.reply_s = 0.0
+                line.expect_new_reply()
                 while line.words_pending:
                     await asyncio.sleep(FRAME_S)
                 if endpointing == "gateway":
