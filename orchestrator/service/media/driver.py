@@ -51,7 +51,7 @@ class TurnDriver(Protocol):
         ...
 
     async def on_stop(self) -> None:
-        """The stream ended; a turn still open should be run now (returns once every turn has finished)."""
+        """The stream ended; a turn still open should be run now."""
         ...
 
     async def close(self) -> None:
