@@ -36,6 +36,7 @@ __all__ = [
     "peak_dbfs",
     "resample",
     "samples_to_audio",
+    "speech_bounds",
     "trim_silence",
 ]
 
@@ -255,18 +256,24 @@ def trim_silence(
     A frame counts as speech when it is above ``floor_dbfs`` and within
     ``range_db`` of the loudest frame, so quiet recordings still trim.
     """
+    start, end = speech_bounds(samples, rate, floor_dbfs, range_db)
+    return samples[start:end]
+
+
+def speech_bounds(
+    samples: np.ndarray, rate: int = TARGET_RATE, floor_dbfs: float = -50.0, range_db: float = 40.0
+) -> tuple[int, int]:
+    """The sample range ``trim_silence`` keeps: ``(start, end)``, the whole clip when nothing stands out."""
     if samples.size == 0:
-        return samples
+        return 0, 0
     db = _frame_db(samples, rate)
     threshold = max(floor_dbfs, float(db.max()) - range_db)
     voiced = np.flatnonzero(db >= threshold)
     if voiced.size == 0:
-        return samples
+        return 0, len(samples)
     n = max(1, int(rate * _FRAME_S))
     pad = int(rate * _PAD_S)
-    start = max(0, int(voiced[0]) * n - pad)
-    end = min(len(samples), (int(voiced[-1]) + 1) * n + pad)
-    return samples[start:end]
+    return max(0, int(voiced[0]) * n - pad), min(len(samples), (int(voiced[-1]) + 1) * n + pad)
 
 
 def pcm16_bytes(samples: np.ndarray) -> bytes:

@@ -10,6 +10,7 @@ A turn emits, in order::
     turn_started
     audio_received          (audio turns only)
     transcript              (audio turns only)
+    recording_stored        (audio turns whose voice policy keeps: kept, personal data silenced, or not kept)
     llm_call ...            (LLM backends: one per request, retries included)
     error                   (recovered=True: an LLM failure the rules answer stood in for)
     consent_changed         (the caller answered the recording question, or withdrew consent)
@@ -40,19 +41,21 @@ each event belongs, once, for the logs, metrics, traces and renderers.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
+
+from orchestrator.eventbase import EventBase
+from orchestrator.voice_events import ConsentChanged, RecordingOutcome, RecordingStored, SilencedSpan
 
 __all__ = [
     "PLACES", "STAGES", "TIMINGS", "AnyEvent", "AudioReceived", "Backchannel", "CacheLookup", "ConsentChanged",
     "DialogReply",
     "DialogSource", "Endpoint", "ErrorEvent", "Event", "EventBase", "InputKind", "Interrupted", "LLMCall", "LogStage",
-    "NoiseSegment", "Place", "Speculation", "SpeechEnded", "Stage", "TTSAudio", "TTSChunk", "Transcript", "TurnEnded",
-    "TurnStarted", "closes_stage", "event_ms", "event_stage", "parse_event",
+    "NoiseSegment", "Place", "RecordingOutcome", "RecordingStored", "SilencedSpan", "Speculation", "SpeechEnded",
+    "Stage", "TTSAudio", "TTSChunk", "Transcript", "TurnEnded", "TurnStarted", "closes_stage", "event_ms",
+    "event_stage", "parse_event",
 ]
 
 # Where a turn can fail (or be cut).
@@ -64,23 +67,6 @@ STAGES: tuple[LogStage, ...] = get_args(LogStage)
 InputKind = Literal["text", "audio"]
 # Who wrote a reply: the rules dialog or another backend (""), an LLM, the rules standing in for it, the cache.
 DialogSource = Literal["", "llm", "rules", "cache"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class EventBase(BaseModel):
-    """Fields every event carries."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    # Stamped by the turn's trace when emitted.
-    session_id: str = ""
-    turn: int = Field(default=0, ge=0)
-    # Wall-clock time for humans and log filters; monotonic seconds for durations.
-    wall_time: datetime = Field(default_factory=_now)
-    mono_time: float = Field(default_factory=time.monotonic)
 
 
 class TurnStarted(EventBase):
@@ -100,7 +86,7 @@ class AudioReceived(EventBase):
     channels: int
     speech_s: float
     ms: float
-    # File name (under VOICEBOT_HOME/audio) of the caller's audio as heard, kept for replays.
+    # Logs from before ``recording_stored``: the file name of the caller's audio kept for replays.
     recording: str | None = None
 
 
@@ -215,18 +201,6 @@ class CacheLookup(EventBase):
 TIMINGS = ("audio", "stt", "dialog", "tts", "tts_first_audio", "total")
 
 
-class ConsentChanged(EventBase):
-    """The caller settled whether their voice is kept: an answer to the recording question, or a withdrawal.
-
-    ``deleted_recordings``: how many kept recordings of this caller were deleted (a refusal or withdrawal).
-    """
-
-    type: Literal["consent_changed"] = "consent_changed"
-    consent: bool
-    how: Literal["answer", "withdrawal"]
-    deleted_recordings: int = Field(default=0, ge=0)
-
-
 class TurnEnded(EventBase):
     """A turn finished, successfully or not, with its per-stage timings."""
 
@@ -313,6 +287,7 @@ Event = Annotated[
     | TTSAudio
     | CacheLookup
     | ConsentChanged
+    | RecordingStored
     | ErrorEvent
     | TurnEnded
     | SpeechEnded
@@ -328,7 +303,7 @@ Event = Annotated[
 AnyEvent = TypeVar(
     "AnyEvent",
     TurnStarted, AudioReceived, Transcript, DialogReply, LLMCall,
-    TTSChunk, TTSAudio, CacheLookup, ConsentChanged, ErrorEvent, TurnEnded,
+    TTSChunk, TTSAudio, CacheLookup, ConsentChanged, RecordingStored, ErrorEvent, TurnEnded,
     SpeechEnded, Endpoint, Speculation, NoiseSegment, Backchannel, Interrupted,
 )
 
@@ -354,6 +329,7 @@ PLACES: dict[type[EventBase], Place] = {
     DialogReply: Place("dialog", "ms", closes=True),
     CacheLookup: Place("dialog", "lookup_ms"),
     ConsentChanged: Place("dialog"),
+    RecordingStored: Place("audio", "ms"),
     TTSChunk: Place("tts"),
     TTSAudio: Place("tts", "total_ms", closes=True),
     ErrorEvent: Place("pipeline"),

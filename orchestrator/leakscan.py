@@ -21,7 +21,9 @@ only those on group boundaries), so it may flag a Luhn-valid accident in a
 long run. Two things keep machine data out: a bare decimal point
 ("1718000000.25") ends a run, so timestamps and amounts in logs do not
 join into card-length runs, and a lower-case hex token of 16+ characters
-(a hash, a uuid) is never read as digits.
+(a hash, a uuid) is never read as digits. A decimal point inside a run that
+follows a cue ("security code is 5.76", with no quote mark between, so a
+JSON field after a logged cue stays apart) is only a pause: the run goes on.
 """
 
 from __future__ import annotations
@@ -226,7 +228,8 @@ def to_digit_runs(text: str) -> list[_Run]:
         elif kind == "s":
             decimal_point = text[s] == "." and previous_kind == "d" and e < len(text) and text[e].isdecimal()
             # "12.5" ends the run, unless the digits go on in dotted groups ("4111.1111.1111")
-            if decimal_point and not words and not _dotted_chain(text, s):
+            # or follow a cue ("security code is 5.76")
+            if decimal_point and not words and not _dotted_chain(text, s) and not _cued(text, run):
                 close()
                 previous_kind, previous_end = kind, e
                 continue
@@ -253,6 +256,15 @@ def _dotted_chain(text: str, dot: int) -> bool:
     while j < len(text) and text[j].isdecimal():
         j += 1
     return j + 1 < len(text) and text[j] == "." and text[j + 1].isdecimal()
+
+
+def _cued(text: str, run: _Run) -> bool:
+    """True when a cue introduces ``run`` within the same quoted stretch of text."""
+    if not run.digits:
+        return False
+    start = run.positions[0][0]
+    low = max(0, start - _CUE_REACH, text.rfind('"', 0, start) + 1)
+    return _cue_before(text[low:start], start - low) is not None
 
 
 def _span(run: _Run, a: int, b: int) -> tuple[int, int]:

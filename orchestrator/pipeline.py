@@ -31,6 +31,7 @@ from orchestrator.turn.consent import press
 from orchestrator.turn.context import AudioChunkCallback, TurnContext
 from orchestrator.turn.dialog import Dialog, announce, ask
 from orchestrator.turn.input import AudioInput, AudioSource, AudioStream, read_text, receive
+from orchestrator.turn.recording import store
 from orchestrator.turn.result import TurnResult
 from orchestrator.turn.sessions import Sessions, mark_last_cut
 from orchestrator.turn.speech import Speech, Spoken
@@ -159,8 +160,12 @@ class Pipeline:
         """The stages a turn passes through, in order."""
         heard = None
         if audio is not None:
-            caller = await receive(ctx, audio, self.settings)  # decode, limits, trim; keep the voice if allowed
-            heard = await self._stt.run(ctx, caller)
+            caller = await receive(ctx, audio, self.settings)  # decode, limits, trim
+            heard = await self._stt.run(ctx, caller)  # with word timings when the voice may be kept
+            if caller.recording is not None and heard.timed is not None:
+                heard_at = (caller.offset, caller.offset + len(caller.speech))
+                # keep the voice with its personal data silenced, or not at all
+                await store(ctx, self.settings, self.stt, caller.recording, heard_at, heard.timed)
             user_text = heard.text
         else:
             assert text is not None

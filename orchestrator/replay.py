@@ -53,8 +53,7 @@ class TurnRecord:
         """The record of one logged turn (its view must hold its ``turn_started``)."""
         assert view.input_kind is not None
         record = cls(turn=view.turn, input_kind=view.input_kind)
-        if view.audio is not None:
-            record.recording = view.audio.recording
+        record.recording = view.recording_file
         if view.heard is not None:
             record.transcript = view.heard.text
         if (reply := view.reply) is not None:

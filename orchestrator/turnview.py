@@ -24,6 +24,7 @@ from orchestrator.events import (
     Interrupted,
     LLMCall,
     NoiseSegment,
+    RecordingStored,
     Speculation,
     SpeechEnded,
     Transcript,
@@ -46,6 +47,7 @@ class TurnView:
     started: TurnStarted | None = None
     audio: AudioReceived | None = None
     heard: Transcript | None = None
+    recording: RecordingStored | None = None  # what was kept of the caller's audio (when policy keeps it)
     llm_calls: list[LLMCall] = field(default_factory=list)
     recovered: list[ErrorEvent] = field(default_factory=list)  # failures the turn still answered through
     reply: DialogReply | None = None
@@ -77,6 +79,8 @@ class TurnView:
                 self.audio = event
             case Transcript():
                 self.heard = event
+            case RecordingStored():
+                self.recording = event
             case LLMCall():
                 self.llm_calls.append(event)
             case ErrorEvent(recovered=True):
@@ -102,6 +106,13 @@ class TurnView:
     def input_kind(self) -> InputKind | None:
         """What the caller gave: text or audio (None before ``turn_started``)."""
         return self.started.input_kind if self.started is not None else None
+
+    @property
+    def recording_file(self) -> str | None:
+        """The name of the caller's kept recording of this turn (None: none was kept)."""
+        if self.recording is not None:
+            return self.recording.file
+        return self.audio.recording if self.audio is not None else None
 
     @property
     def caller(self) -> str | None:

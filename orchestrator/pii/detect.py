@@ -3,7 +3,8 @@
 The rules, in order (``classify``):
 
 1. A formatted amount ("25,000", "1,995.91", "6.5") or a short number next to
-   a currency or a unit ("$25000", "48 months") is kept.
+   a currency or a unit ("$25000", "48 months") is kept, except a bare decimal
+   right after a CVV, PIN or SSN cue ("security code is 5.76": Whisper's pause).
 2. A run too long to parse, or of more than 40 digits, is masked whole:
    nobody reads out that much, and looking inside it is what an attacker wants.
 3. A run of 13+ digits with a Luhn-valid window of 13-19 digits that starts
@@ -35,6 +36,8 @@ __all__ = ["Budget", "classify", "worth_parsing"]
 MAX_DIGITS = 40
 _CARD_MIN, _CARD_MAX = 13, 19
 _AMOUNT_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+")
+# A decimal after one of these cues is the code itself, not an amount (amounts carry a unit or "$").
+_DECIMAL_CUES = frozenset({"cvv", "pin", "ssn"})
 _CURRENCY_BEFORE = frozenset("$£€¥₹")
 _UNIT_AFTER_RE = re.compile(
     r"(?i)\s?(?:%|percent\b|per ?cent\b|dollars?\b|bucks\b|pounds?\b|quid\b|euros?\b|cents?\b|pence\b|usd\b|gbp\b"
@@ -58,8 +61,11 @@ def _is_amount(text: str, run: Run, cues: CueIndex) -> bool:
     if not run.spoken and _AMOUNT_RE.fullmatch(text, run.start, run.end):
         # "25,000", "6.5": formatted figures. A 13+ digit comma number, or one right after a cue
         # ("account number 12,345,678"), is still checked below unless a currency or unit says otherwise.
-        if "." in text[run.start : run.end] or _has_unit(text, run):
+        if _has_unit(text, run):
             return True
+        if "." in text[run.start : run.end]:
+            # "The security code is 5.76": Whisper's period inside a short code said after its cue.
+            return not cues.before(run.start) & _DECIMAL_CUES
         return len(run.digits) < _CARD_MIN and not cues.near(run.start)
     return len(run.groups) == 1 and len(run.digits) < _CARD_MIN and _has_unit(text, run)
 

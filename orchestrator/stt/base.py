@@ -1,4 +1,4 @@
-"""The speech-to-text contract: one method, ``transcribe``."""
+"""The speech-to-text contract: one method, ``transcribe``, with word timings on request."""
 
 from __future__ import annotations
 
@@ -9,15 +9,26 @@ import numpy as np
 
 from orchestrator.registry import Registry
 
-__all__ = ["STT", "STT_BACKENDS", "Transcription"]
+__all__ = ["STT", "STT_BACKENDS", "Transcription", "Word"]
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a transcript and when it was said, in seconds from the start of the samples heard."""
+
+    text: str
+    start: float
+    end: float
 
 
 @dataclass(frozen=True, slots=True)
 class Transcription:
-    """What a backend heard."""
+    """What a backend heard. ``words``: the words of ``text`` in order with their timings, when asked for
+    (empty when not asked, or when the backend cannot tell)."""
 
     text: str
     confidence: float
+    words: tuple[Word, ...] = ()
 
 
 @runtime_checkable
@@ -30,8 +41,8 @@ class STT(Protocol):
 
     name: str
 
-    def transcribe(self, samples: np.ndarray) -> Transcription:
-        """Return the transcript of one utterance."""
+    def transcribe(self, samples: np.ndarray, *, words: bool = False) -> Transcription:
+        """Return the transcript of one utterance; with ``words``, its word timings too (slower)."""
         ...
 
 

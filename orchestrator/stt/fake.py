@@ -1,4 +1,9 @@
-"""Scripted STT: returns queued transcripts in order, for tests and demos."""
+"""Scripted STT: returns queued transcripts in order, for tests and demos.
+
+Asked for word timings, it spreads the words over the audio it was given,
+each taking a share as long as its text: what a recogniser would say of a
+steady speaker.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from orchestrator.audio import TARGET_RATE
 from orchestrator.config import Settings
-from orchestrator.stt.base import STT_BACKENDS, Transcription
+from orchestrator.stt.base import STT_BACKENDS, Transcription, Word
 
 __all__ = ["FakeSTT"]
 
@@ -31,13 +37,27 @@ class FakeSTT:
         with self._lock:
             self._script.extend(texts)
 
-    def transcribe(self, samples: np.ndarray) -> Transcription:
+    def transcribe(self, samples: np.ndarray, *, words: bool = False) -> Transcription:
         """Pop the next scripted transcript (the audio is only counted)."""
         with self._lock:
             self.calls.append(int(samples.size))
             if self._script:
                 self._last = self._script.popleft()
-            return Transcription(text=self._last, confidence=self._confidence)
+            text = self._last
+        timed = _spread(text, samples.size / TARGET_RATE) if words else ()
+        return Transcription(text=text, confidence=self._confidence, words=timed)
+
+
+def _spread(text: str, seconds: float) -> tuple[Word, ...]:
+    """The words of ``text`` laid end to end over ``seconds``, each in proportion to its length."""
+    tokens = text.split()
+    total = sum(len(t) for t in tokens)
+    out, at = [], 0.0
+    for token in tokens:
+        length = seconds * len(token) / total
+        out.append(Word(token, round(at, 4), round(at + length, 4)))
+        at += length
+    return tuple(out)
 
 
 @STT_BACKENDS.register("fake")

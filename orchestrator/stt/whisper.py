@@ -21,7 +21,7 @@ import numpy as np
 
 from orchestrator.config import Settings
 from orchestrator.errors import BackendError, BackendUnavailableError
-from orchestrator.stt.base import STT_BACKENDS, Transcription
+from orchestrator.stt.base import STT_BACKENDS, Transcription, Word
 
 try:  # optional at import time; a missing package is reported when a backend is built
     from faster_whisper.transcribe import get_ctranslate2_storage
@@ -143,10 +143,16 @@ class WhisperSTT:
         self._prompt = [*context, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
         self._suppress = get_suppressed_tokens(self._tokenizer, [-1])
 
-    def transcribe(self, samples: np.ndarray) -> Transcription:
-        """Decode one utterance; confidence is exp(mean token log-prob)."""
+    def transcribe(self, samples: np.ndarray, *, words: bool = False) -> Transcription:
+        """Decode one utterance; confidence is exp(mean token log-prob).
+
+        ``words``: align each word to the audio too (faster-whisper's cross-attention timings, on the
+        stock 30 s window: slower, so only asked for when a recording is kept).
+        """
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         try:
+            if words:
+                return self._transcribe_full(audio, words=True)
             if self._fit_window and len(audio) <= _FIT_MAX_S * _RATE:
                 fitted = self._transcribe_fitted(audio)
                 if fitted is not None:
@@ -194,7 +200,7 @@ class WhisperSTT:
         confidence = math.exp(result.scores[0]) if result.scores else 0.0
         return Transcription(text=text, confidence=float(min(1.0, max(0.0, confidence))))
 
-    def _transcribe_full(self, audio: np.ndarray) -> Transcription:
+    def _transcribe_full(self, audio: np.ndarray, *, words: bool = False) -> Transcription:
         segments, _info = self._model.transcribe(
             audio,
             language=self._language,
@@ -203,6 +209,7 @@ class WhisperSTT:
             without_timestamps=True,
             vad_filter=False,
             initial_prompt=self._initial_prompt,
+            word_timestamps=words,
         )
         segs = list(segments)
         text = " ".join(s.text.strip() for s in segs).strip()
@@ -210,7 +217,10 @@ class WhisperSTT:
             return Transcription(text="", confidence=0.0)
         weights = [max(1, len(s.tokens)) for s in segs]
         logprob = sum(s.avg_logprob * w for s, w in zip(segs, weights, strict=True)) / sum(weights)
-        return Transcription(text=text, confidence=float(min(1.0, max(0.0, math.exp(logprob)))))
+        timed = tuple(
+            Word(w.word.strip(), float(w.start), float(w.end)) for s in segs for w in (s.words or ()) if w.word.strip()
+        )
+        return Transcription(text=text, confidence=float(min(1.0, max(0.0, math.exp(logprob)))), words=timed)
 
 
 def _ends_in_loop(ids: list[int], min_span: int = 4) -> bool:

@@ -24,7 +24,7 @@ from orchestrator.errors import AudioTooLongError, CorruptAudioError, EmptyTextE
 from orchestrator.events import AudioReceived
 from orchestrator.stt.base import Transcription
 from orchestrator.turn.context import TurnContext, ms_since
-from orchestrator.turn.recording import keep, may_keep
+from orchestrator.turn.recording import may_keep
 
 __all__ = ["AudioInput", "AudioSource", "AudioStream", "CallerAudio", "read_text", "receive"]
 
@@ -59,10 +59,16 @@ AudioSource = bytes | Path | AudioInput | AudioStream
 
 @dataclass(frozen=True, slots=True)
 class CallerAudio:
-    """The caller's speech, 16 kHz mono float32 with the silence around it trimmed."""
+    """The caller's speech, 16 kHz mono float32 with the silence around it trimmed.
+
+    ``recording``: the whole decoded audio when policy keeps this caller's voice (None: it is not kept);
+    the speech starts ``offset`` samples into it.
+    """
 
     speech: np.ndarray
     transcript: Transcription | None = None
+    recording: np.ndarray | None = None
+    offset: int = 0
 
 
 async def read_text(ctx: TurnContext, text: str, settings: Settings) -> str:
@@ -80,7 +86,7 @@ async def read_text(ctx: TurnContext, text: str, settings: Settings) -> str:
 
 
 async def receive(ctx: TurnContext, audio: AudioSource, settings: Settings) -> CallerAudio:
-    """Decode, check and trim the caller's audio, keep it if policy allows, and emit ``audio_received``."""
+    """Decode, check and trim the caller's audio, emit ``audio_received``; hand on the whole audio if it may be kept."""
     ctx.stage = "audio"
     known = audio.transcript if isinstance(audio, AudioInput) else None
     limit_s = settings.max_audio_seconds
@@ -97,25 +103,24 @@ async def receive(ctx: TurnContext, audio: AudioSource, settings: Settings) -> C
         decode = functools.partial(audio_mod.decode_audio, audio, max_seconds=limit_s, max_bytes=limit_bytes)
     start = time.perf_counter()
 
-    def work() -> tuple[audio_mod.DecodedAudio, np.ndarray]:
+    def work() -> tuple[audio_mod.DecodedAudio, tuple[int, int]]:
         decoded = decode()
         audio_mod.ensure_speech(decoded.samples, settings.silence_dbfs)
-        return decoded, audio_mod.trim_silence(decoded.samples, floor_dbfs=settings.silence_dbfs)
+        return decoded, audio_mod.speech_bounds(decoded.samples, floor_dbfs=settings.silence_dbfs)
 
-    decoded, speech = await asyncio.to_thread(work)
+    decoded, (first, last) = await asyncio.to_thread(work)
+    speech = decoded.samples[first:last]
     ctx.timings["audio"] = ms_since(start)
-    recording = None
-    if may_keep(settings, ctx.state):
-        recording = await asyncio.to_thread(keep, settings, ctx.session_id, ctx.turn, decoded.samples)
     ctx.emit(AudioReceived(
         duration_s=round(decoded.duration_s, 3),
         sample_rate=decoded.source_rate,
         channels=decoded.channels,
         speech_s=round(len(speech) / audio_mod.TARGET_RATE, 3),
         ms=ctx.timings["audio"],
-        recording=recording,
     ))
-    return CallerAudio(speech, known)
+    # Kept only after speech-to-text has said where any personal data is (``turn.recording``).
+    kept = decoded.samples if may_keep(settings, ctx.state) else None
+    return CallerAudio(speech, known, kept, first)
 
 
 async def _collect(stream: AudioStream, max_seconds: float) -> np.ndarray:

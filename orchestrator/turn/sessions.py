@@ -125,7 +125,7 @@ class Sessions:
         elif view.pieces:  # a streaming dialog had begun to speak
             ctx.state.history.append(HistoryEntry(
                 turn=ctx.turn, user=ctx.user_text or "", bot=view.spoken_text, intent="", input_kind=_kind(view),
-                audio_file=view.audio.recording if view.audio is not None else None, cut=True,
+                audio_file=view.recording_file, cut=True,
             ))
         await self.save(ctx.state)
 
@@ -143,7 +143,7 @@ def _entry(ctx: TurnContext, view: TurnView, *, cut: bool = False) -> HistoryEnt
         bot=reply.text,
         intent=reply.intent,
         input_kind=_kind(view),
-        audio_file=view.audio.recording if view.audio is not None else None,
+        audio_file=view.recording_file,
         slots=reply.slots,
         state=reply.state,
         figures=reply.figures,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass
 
 from orchestrator.errors import SilentAudioError
 from orchestrator.events import Transcript
-from orchestrator.stt.base import STT
+from orchestrator.stt.base import STT, Transcription
 from orchestrator.turn.context import TurnContext, ms_since
 from orchestrator.turn.input import CallerAudio
 
@@ -17,10 +18,15 @@ __all__ = ["Heard", "SpeechToText"]
 
 @dataclass(frozen=True, slots=True)
 class Heard:
-    """What the caller said (redacted) and how sure the recogniser was."""
+    """What the caller said (redacted) and how sure the recogniser was.
+
+    ``timed``: the raw transcription (with word timings unless it was made before the turn), only when
+    the turn's recording may be kept: it places personal data in the audio, and never leaves the turn.
+    """
 
     text: str
     confidence: float
+    timed: Transcription | None = None
 
 
 class SpeechToText:
@@ -30,12 +36,20 @@ class SpeechToText:
         self.stt = stt
 
     async def run(self, ctx: TurnContext, audio: CallerAudio) -> Heard:
-        """Transcribe (unless ``audio.transcript`` is given), emit ``transcript``; ``SilentAudioError`` if no words."""
+        """Transcribe (unless ``audio.transcript`` is given), emit ``transcript``; ``SilentAudioError`` if no words.
+
+        A turn whose recording may be kept asks for word timings (slower), so its personal data can be
+        silenced.
+        """
         ctx.stage = "stt"
         start = time.perf_counter()
         result = audio.transcript
+        timed = audio.recording is not None
         if result is None:
-            result = await asyncio.to_thread(self.stt.transcribe, audio.speech)
+            if timed:
+                result = await asyncio.to_thread(functools.partial(self.stt.transcribe, audio.speech, words=True))
+            else:
+                result = await asyncio.to_thread(self.stt.transcribe, audio.speech)
         ctx.timings["stt"] = ms_since(start)
         event = ctx.emit(Transcript(
             text=result.text, confidence=round(result.confidence, 4), ms=ctx.timings["stt"], backend=self.stt.name,
@@ -44,4 +58,4 @@ class SpeechToText:
             # Never drop a turn silently: say why there is no answer.
             raise SilentAudioError("no words were recognised in the audio; please speak again")
         ctx.user_text = event.text
-        return Heard(event.text, result.confidence)
+        return Heard(event.text, result.confidence, result if timed else None)

@@ -41,7 +41,7 @@ class ExplodingSTT:
         self.failures = failures
         self.text = text
 
-    def transcribe(self, samples: np.ndarray) -> Transcription:
+    def transcribe(self, samples: np.ndarray, *, words: bool = False) -> Transcription:
         if self.failures > 0:
             self.failures -= 1
             raise self.error

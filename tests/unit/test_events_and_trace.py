@@ -22,6 +22,8 @@ from orchestrator.events import (
     Interrupted,
     LLMCall,
     NoiseSegment,
+    RecordingStored,
+    SilencedSpan,
     Speculation,
     SpeechEnded,
     Transcript,
@@ -62,6 +64,8 @@ def sample_events(session_id: str = "s-1", turn: int = 1) -> list[EventBase]:
         CacheLookup(**common, cache_hit=True, reason="hit", similarity=0.91, threshold=0.78, lookup_ms=14.2,
                     ms_saved=640.0, entry_id="0" * 32, index="flat"),
         ConsentChanged(**common, consent=False, how="withdrawal", deleted_recordings=2),
+        RecordingStored(**common, kept=True, outcome="silenced", file="s-1-t0001-caller.wav", ms=612.0,
+                        spans=[SilencedSpan(start_ms=1180, end_ms=4020, kind="card")]),
         ErrorEvent(**common, stage="stt", category="timeout", message="too slow", retryable=True),
         TurnEnded(
             **common, ok=True, total_ms=140.0, timings_ms={"stt": 101.0, "total": 140.0}, voice_to_voice_ms=130.0

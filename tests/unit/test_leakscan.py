@@ -72,6 +72,27 @@ def test_other_personal_numbers_are_found(text, kind):
 
 
 @pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("The security code is 5.76.", "cvv", "576"),
+        ("my CVV is 57.6 thanks", "cvv", "576"),
+        ("the pin is 12.34", "pin", "1234"),
+        ("account number is 1234.5678", "account", "12345678"),
+    ],
+)
+def test_a_decimal_point_inside_a_number_said_after_its_cue_does_not_split_it(text, kind, value):
+    assert (kind, value) in {(f.kind, f.value) for f in scan(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the rate is 6.5 percent and the fee 12.50", '{"text": "my account [ACCOUNT]", "ms": 1234.56, "x": 0.5}'],
+)
+def test_a_decimal_with_no_cue_or_behind_a_quote_mark_still_ends_its_run(text):
+    assert scan(text) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent.",

@@ -81,3 +81,17 @@ def test_a_loan_request_keeps_its_amount_rate_and_term(amount, cents, months, cu
             f"over {months} months at {cents}.5%")
 
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("The security code is 5.76.", "The security code is [CVV]."),
+        ("my pin is 12.34", "my pin is [PIN]"),
+        ("The code on the back is 5.76, the rate 6.5 percent", "The code on the back is [CVV], the rate 6.5 percent"),
+        ("the security code costs $5.76", "the security code costs $5.76"),
+        ("my account balance is 1234.56", "my account balance is 1234.56"),
+    ],
+)
+def test_a_decimal_said_after_a_cvv_or_pin_cue_is_masked_and_an_amount_is_not(text, redacted):
+    assert redact(text) == redacted

@@ -30,7 +30,7 @@ async def test_an_audio_turn_emits_the_audio_event_sequence(pipelines):
 
     pieces = split_for_speech(FIRST_GREETING)
     assert types(result.events) == [
-        "turn_started", "audio_received", "transcript", "dialog_reply",
+        "turn_started", "audio_received", "transcript", "recording_stored", "dialog_reply",
         *["tts_chunk"] * len(pieces), "tts_audio", "turn_ended",
     ]
     assert result.events[0].input_kind == "audio"

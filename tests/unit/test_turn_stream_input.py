@@ -24,7 +24,7 @@ class RecordingSTT:
         self.text = text
         self.heard: list[np.ndarray] = []
 
-    def transcribe(self, samples: np.ndarray) -> Transcription:
+    def transcribe(self, samples: np.ndarray, *, words: bool = False) -> Transcription:
         self.heard.append(samples.copy())
         return Transcription(self.text, 0.9)
 
