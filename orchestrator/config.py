@@ -119,14 +119,16 @@ class Settings(BaseSettings):
     # Hands-free turn-taking (orchestrator/realtime): the voice-activity detector (silero, or level: a
     # loudness stand-in for tests), the silence that ends a finished-sounding turn, the longer silence
     # that ends a turn left mid-thought (a trailing "and", "um", a number still being said), the
-    # speech over the bot's reply that stops its playback, and the longest "uh-huh" / "okay" that
-    # lets the reply carry on instead of taking the turn.
+    # speech over the bot's reply that stops its playback, the longest "uh-huh" / "okay" that
+    # lets the reply carry on instead of taking the turn, and the STT confidence under which such
+    # short speech counts as a hum whatever word the recogniser guessed for it.
     hands_free: bool = True  # the browser chat's default; each chat can switch it in its settings
     vad: str = "silero"
     endpoint_stop_ms: int = Field(default=450, ge=100, le=5000)
     endpoint_hold_ms: int = Field(default=1200, ge=100, le=10_000)
     barge_in_min_ms: int = Field(default=160, ge=32, le=2000)
     backchannel_max_ms: int = Field(default=800, ge=0, le=5000)
+    backchannel_min_confidence: float = Field(default=0.6, ge=0, le=1)
 
     # Scripted fakes: "|" separates successive outputs.
     fake_transcripts: str = "hello"

@@ -11,7 +11,12 @@
 //     any that arrive meanwhile, in order) once it is ready;
 //   - the first click or key press in the page connects a spare player ahead of time, inside
 //     a user gesture, and the real player adopts its AudioContext, so the first reply starts
-//     without waiting for the worklet to load.
+//     without waiting for the worklet to load;
+//   - an interrupt retires the playing worklet at once: the stock player keeps writing to it
+//     until the worklet's "stop" comes back, so a reply sent right after a stop (a cached
+//     "Thank you for calling. Goodbye." typed over the last reply) was written into a dying
+//     worklet and never heard. Later chunks start a fresh worklet, and a retired one's late
+//     "stop" no longer clears the fresh one.
 (() => {
   const PATCHED = Symbol('voicebotPatched');
   let Player = null;
@@ -22,7 +27,31 @@
     const proto = Cls.prototype;
     const connect = proto.connect;
     const add = proto.add16BitPCM;
+    const start = proto._start;
+    const offset = proto.getTrackSampleOffset;
     proto[PATCHED] = true;
+
+    proto._start = function () {
+      const started = start.call(this);
+      const node = this.stream;
+      const handle = node.port.onmessage;
+      node.port.onmessage = (event) => {
+        if (event.data && event.data.event === 'stop' && this.stream !== node) {
+          node.disconnect(); // a retired worklet ending: a fresh one, if any, plays on
+          if (!this.stream && this.onStop) this.onStop();
+          return;
+        }
+        handle(event);
+      };
+      return started;
+    };
+
+    proto.getTrackSampleOffset = function (interrupt = false) {
+      const node = this.stream;
+      const answer = offset.call(this, interrupt); // posts its request to the worklet before returning
+      if (interrupt && node && this.stream === node) this.stream = null;
+      return answer;
+    };
 
     proto.connect = async function () {
       if (this.context && this.context.state !== 'closed') {

@@ -23,6 +23,10 @@ class EngineConfig:
     hold_ms: float = 1200.0  # silence that ends a turn left mid-thought
     barge_in_min_ms: float = 160.0  # speech over the reply that stops its playback
     backchannel_max_ms: float = 800.0  # longest speech that may still be an "uh-huh"
+    # Under it, a transcript of such short speech is a guess at a hum, not words. Piper's hums ("Uh-huh.",
+    # "Mm-hmm.", "Hmm.") got at most 0.66 from Whisper base and 0.61 from tiny.en; its short words ("Stop.",
+    # "No.", "Wait.", "Yes.") 0.68 and up from base, 0.62 and up from tiny.en.
+    backchannel_min_confidence: float = 0.6
     speculate_ms: float = 64.0  # silence after which speech-to-text starts on the audio so far
     join_ms: float = 1500.0  # a barge-in this soon after an endpoint, on an answer still being made, joins it
     min_speech_ms: float = 120.0  # less voice than this is noise, not a turn
@@ -40,6 +44,7 @@ class EngineConfig:
             hold_ms=float(max(settings.endpoint_hold_ms, settings.endpoint_stop_ms)),
             barge_in_min_ms=float(settings.barge_in_min_ms),
             backchannel_max_ms=float(settings.backchannel_max_ms),
+            backchannel_min_confidence=settings.backchannel_min_confidence,
             max_utterance_ms=settings.max_audio_seconds * 1000.0,
         )
 

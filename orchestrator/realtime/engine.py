@@ -35,7 +35,7 @@ from loguru import logger
 
 from orchestrator.audio import TARGET_RATE, StreamResampler, pcm16_samples
 from orchestrator.realtime.base import Conversation, EngineConfig, TurnHandle, Utterance
-from orchestrator.realtime.judge import Completion, is_backchannel, turn_completion
+from orchestrator.realtime.judge import Completion, sounds_like_backchannel, turn_completion
 from orchestrator.realtime.playback import Heard, ReplyPlayer
 from orchestrator.realtime.tape import Tape
 from orchestrator.realtime.vad import WINDOW, SpeechDetector
@@ -295,7 +295,8 @@ class RealtimeEngine:
                 return
             if seg.barge and not seg.confirmed:
                 result, _stt_ms, _spec = await self._transcript(seg)
-                if _ms(seg.voiced) <= cfg.backchannel_max_ms and is_backchannel(result.text):
+                if _ms(seg.voiced) <= cfg.backchannel_max_ms and sounds_like_backchannel(
+                        result, cfg.backchannel_min_confidence):
                     await self._backchannel(seg, result.text)
                     return
                 await self._confirm_barge(seg)

@@ -6,7 +6,9 @@ still being said ("borrow 25", "six point"), a sentence trailing off ("..."). Mi
 thought, the endpointer waits the longer ``VOICEBOT_ENDPOINT_HOLD_MS``.
 
 ``is_backchannel`` says whether something said over the bot's reply is a
-listener's "uh-huh" / "okay" (the reply carries on) rather than a barge-in.
+listener's "uh-huh" / "okay" (the reply carries on) rather than a barge-in;
+``sounds_like_backchannel`` also lets a short burst through that the recogniser
+could not make words of with confidence (Whisper guesses a word for a hum).
 
 Whisper writes a full stop after almost anything, so punctuation is no evidence
 of completion; the cues are the words.
@@ -17,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Completion", "is_backchannel", "turn_completion"]
+from orchestrator.stt.base import Transcription
+
+__all__ = ["Completion", "is_backchannel", "sounds_like_backchannel", "turn_completion"]
 
 _FILLERS = {"um", "uh", "uhm", "umm", "er", "erm", "hmm", "mm", "ah", "eh"}
 # Words a finished sentence does not end on: conjunctions, prepositions that need an object,
@@ -39,14 +43,19 @@ _TRAILING_OFF = ("...", "\u2026", "-", "\u2014", "\u2013")  # dots, ellipsis, hy
 _BARE_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
 _TOKEN = re.compile(r"[$£€]?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:'[a-z]+)?")
 
-# A listener's noises and short acknowledgements. "yes" and "no" are left out: said over a
-# question, they answer it.
-_BACKCHANNEL_PHRASES = {
-    "uh huh", "uh-huh", "mm hmm", "mm-hmm", "mhm", "okay", "ok", "right", "yeah", "yep", "sure",
-    "i see", "got it", "alright", "all right", "go on", "aha", "oh", "ah", "mm", "hmm", "uh",
-    "oh okay", "okay okay", "yeah yeah", "right right", "uh huh uh huh",
+# A listener's short acknowledgements. "yes" and "no" are left out: said over a question, they answer it.
+_ACKNOWLEDGEMENTS = {
+    "okay", "ok", "k", "kay", "mkay", "okey", "okie", "right", "alright", "yeah", "yea", "yep", "yup", "ya",
+    "sure", "gotcha", "cool", "great", "aha", "oh", "ah",
 }
-_INTERJECTION = re.compile(r"^(?:m+|h?m+h?m*|u+h+|a+h+|o+h+|e+h+|ha|huh|aha|mhm|ma|um+)$")
+_ACKNOWLEDGING_PAIRS = {("i", "see"), ("got", "it"), ("all", "right"), ("go", "on"), ("go", "ahead")}
+# Hums and vowel noises as Whisper spells them: "mm", "hmm", "mhm", "mmhmm", "uh", "ahh", "oh", "huh", "um".
+_NOISE = re.compile(
+    r"^(?:h*m+(?:h+m+)*h*|u+h+(?:u+h+)*|a+h+|o+h+|e+h+|h+u+h+|(?:h+a+)+h?|a+h+a+|o+o+h*|u+m+|e+r+m*)$"
+)
+# "uh-uh", "mm-mm", "nuh-uh": a hum that means no (a hyphenated pair with no "h" in its second half).
+_NEGATION = re.compile(r"\b(?:uh-uh|mm-mm|m-m|nuh-uh|huh-uh)\b")
+_LETTER_RUN = re.compile(r"\b[a-z](?:[\s.,-]+[a-z])+\b")  # Whisper spelling a hum letter by letter: "M H M"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +98,33 @@ def turn_completion(text: str) -> Completion:
 
 
 def is_backchannel(text: str) -> bool:
-    """True for a listener's "uh-huh", "okay", "mm" (or nothing at all), said over the reply."""
-    words = " ".join(_tokens(text.replace("-", " ")))
-    if not words or words in _BACKCHANNEL_PHRASES:
-        return True
-    parts = words.split()
-    return len(parts) <= 3 and all(p in _BACKCHANNEL_PHRASES or _INTERJECTION.match(p) for p in parts)
+    """True for a listener's "uh-huh", "mm-hmm", "okay", "I see" (or nothing at all), said over the reply.
+
+    Whisper writes the same hum many ways ("Uh huh", "uh-huh?", "Mm-hm.", "Mhm", "MMM.",
+    "M H M"), and repeats it ("Uh-huh, uh-huh."): every word must be a listener's.
+    """
+    lowered = text.lower().replace("\u2019", "'")
+    if _NEGATION.search(lowered):
+        return False
+    # "M H M" and "O.K." are one word spelt out.
+    joined = _LETTER_RUN.sub(lambda m: re.sub(r"[\s.,-]+", "", m.group(0)), lowered)
+    words = _tokens(joined.replace("-", " "))
+    i = 0
+    while i < len(words):
+        if tuple(words[i:i + 2]) in _ACKNOWLEDGING_PAIRS:
+            i += 2
+        elif words[i] in _ACKNOWLEDGEMENTS or _NOISE.match(words[i]):
+            i += 1
+        else:
+            return False
+    return True
+
+
+def sounds_like_backchannel(heard: Transcription, min_confidence: float) -> bool:
+    """Is a short burst over the reply a listener's noise rather than the caller taking the turn?
+
+    Either its words are a backchannel, or the recogniser could not make words of it with
+    ``min_confidence``: on a hum, Whisper guesses a word ("Bye.", "I'll.", "In a month.") with
+    far less confidence than it hears a real "Stop." or "No.".
+    """
+    return is_backchannel(heard.text) or heard.confidence < min_confidence

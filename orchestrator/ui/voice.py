@@ -139,7 +139,8 @@ class ChatVoice:
             self.chat.add_chunk(data)
 
     async def mic_off(self, on_step: StepCallback) -> TurnOutcome | None:
-        """The microphone closed: hands-free, a turn in progress ends now; push-to-talk, the recording is the turn."""
+        """The microphone closed: hands-free, a turn in progress ends now and the answer plays on (on a fresh
+        track: the page has stopped the one playing); push-to-talk, the recording is the turn."""
         engine = self._engine
         if engine is None:
             piece = await self.begin_reply()
@@ -148,4 +149,9 @@ class ChatVoice:
         engine.mic_off()
         await engine.drain()
         await engine.close()
+        turn = engine.turn
+        if self.player.audible() or (turn is not None and not turn.done()):
+            # The page silences its player when its microphone goes off; the answer is no less wanted.
+            await self.player.stop()
+            await self.player.resume()
         return None

@@ -33,8 +33,12 @@ NO_AUDIO_MS = 60_000  # a typed turn with no reply audio by then is reported as 
 GAP_S = 16.0  # silence after each hands-free question: room for its reply to play out
 _PLAYING_AFTER = """([t, n]) => window.__voicebotAudio.playing.concat(window.__voicebotAudio.media)
     .filter((p) => p.t >= t).length > 0 && window.__voicebotAudio.messages.length > n"""
-_QUIET = """(t) => { const a = window.__voicebotAudio; const last = a.playing[a.playing.length - 1];
-    return !last || last.t < t || a.quiet.some((q) => q.t > last.t); }"""
+# The reply has played out: its turn has ended (its message is shown) and the page has been quiet for
+# longer than the gap between two of its pieces.
+_QUIET = """([t, hold]) => { const a = window.__voicebotAudio; const last = a.playing[a.playing.length - 1];
+    const answered = a.messages.some((m) => m.t > t && m.kind === 'assistant_message');
+    return answered && (!last || a.quiet.some((q) => q.t > last.t && performance.now() - q.t > hold)); }"""
+QUIET_MS = 600  # the reply's pieces are 120 ms apart
 
 
 def _progress(text: str) -> None:
@@ -69,16 +73,15 @@ def _typed(server: Server, playwright: Any, turns: int, silent: list[str]) -> li
                 if i > 0:  # the opener's reply (the cached disclosure) is not a figure
                     waits.append(playing - clicked)
                     _progress(f"typed {i}/{turns}: {playing - clicked:.0f} ms")
-                _wait_quiet(page)
+                _wait_quiet(page, clicked)
     finally:
         browser.close()
     return waits
 
 
-def _wait_quiet(page: Page) -> None:
-    """Let the reply play out (so the next figure starts from silence)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(_QUIET, arg=page.evaluate("() => performance.now()") - 300, timeout=TURN_TIMEOUT_MS)
+def _wait_quiet(page: Page, clicked: float) -> None:
+    """Let the reply to the turn sent at ``clicked`` play out (so the next figure starts from silence)."""
+    page.wait_for_function(_QUIET, arg=[clicked, QUIET_MS], timeout=TURN_TIMEOUT_MS)
 
 
 def _hands_free(server: Server, playwright: Any, turns: int, tmp: Path) -> tuple[list[float], int]:

@@ -165,3 +165,31 @@ def test_a_question_with_a_600_ms_pause_in_the_middle_is_answered_once_whole(voi
     heard = callers(page)
     assert len(heard) == 1, heard
     assert "25,000" in heard[0] and "6.5" in heard[0]
+
+
+# A reply, stopped: the next reply's first chunk is written before the stopped worklet has said it stopped
+# (as the server does when a cached answer follows the stop at once: "Thank you for calling. Goodbye.").
+_STOP_THEN_PLAY = """async () => {
+  const tone = (n) => Int16Array.from({ length: n },
+    (_, i) => Math.round(8000 * Math.sin(i / 24000 * 2 * Math.PI * 440)));
+  const player = new window.WavStreamPlayer({ sampleRate: 24000 });
+  await player.connect();
+  player.add16BitPCM(tone(24000), 'reply-1');
+  await new Promise((done) => setTimeout(done, 400));
+  const stop = performance.now();
+  player.interrupt();  // Chainlit's audio_interrupt handler does not wait for it either
+  player.add16BitPCM(tone(12000), 'reply-2');
+  await new Promise((done) => setTimeout(done, 1500));
+  return stop;
+}"""
+
+
+def test_a_reply_sent_the_moment_the_last_one_was_stopped_still_plays(voice_tab) -> None:  # type: ignore[no-untyped-def]
+    tab, _mic = voice_tab([0.3])
+    page = tab.page
+
+    stop = page.evaluate(_STOP_THEN_PLAY)
+
+    probe = Probe.read(page)
+    assert probe.data["interrupts"], "the player was not interrupted"
+    assert probe.first_playing_after(stop) is not None, "the reply after the stop never played"

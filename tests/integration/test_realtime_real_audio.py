@@ -23,6 +23,7 @@ from tests.unit.realtime_fakes import FakeClock, RecordingOut, ScriptedConversat
 pytestmark = [pytest.mark.asyncio, pytest.mark.models]
 
 RATE = 16_000
+RENDERINGS = 4  # Piper renderings of each backchannel (its sampling noise makes each one different)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,15 @@ async def _listen(
     settings: Settings | None = None,
 ) -> ScriptedConversation:
     """Feed ``audio`` (and, once the first turn is speaking, ``then``) through the engine, 20 ms at a time."""
+    talk, _out = await _listen_and_play(vad, stt, audio, reply_s=reply_s, then=then, settings=settings)
+    return talk
+
+
+async def _listen_and_play(
+    vad: SileroVAD, stt: object, audio: np.ndarray, *, reply_s: float = 0.0, then: np.ndarray | None = None,
+    settings: Settings | None = None,
+) -> tuple[ScriptedConversation, RecordingOut]:
+    """``_listen``, and what went out to the caller's ear."""
     clock = FakeClock()
     out = RecordingOut(clock)
     player = ReplyPlayer(out, clock=clock)
@@ -69,7 +79,8 @@ async def _listen(
             engine.feed(pcm[i: i + 640])
             await engine.drain()
     await engine.close()
-    return talk
+    clock.now += 60.0  # what is still queued at the far end plays out
+    return talk, out
 
 
 async def test_a_loan_question_with_a_600_ms_pause_after_over_is_answered_once_whole(
@@ -124,19 +135,26 @@ async def test_a_finished_question_ends_at_the_stop_delay_on_the_speculative_tra
     assert wer("What are your opening hours?", utterance.transcript.text) <= 0.2
 
 
-@pytest.mark.parametrize("backchannel", ["Okay.", pytest.param("Uh-huh.", marks=pytest.mark.xfail(
-    reason="known broken: Piper's 'Uh-huh.' was not recognised as a backchannel in the fresh-clone CI run "
-           "(stop-21 note)", strict=False))])
-async def test_a_spoken_backchannel_over_the_reply_lets_it_carry_on(
+@pytest.mark.parametrize("backchannel", ["Okay.", "Uh-huh."])
+async def test_a_spoken_backchannel_over_the_reply_lets_it_carry_on_however_it_is_rendered(
     vad: SileroVAD, real_backends: tuple[object, object, object], say: Callable[[str], np.ndarray], backchannel: str
 ) -> None:
+    # Piper samples each rendering afresh: its "Uh-huh." is a 0.2-0.3 s "uh" that Silero hears as 96 to
+    # 256 ms of voice and Whisper writes "Oh.", "Ah.", or a word it guesses ("Bye.", "I'll.").
     question = np.concatenate([_quiet(0.3), say("What are your opening hours?")])
-    talk = await _listen(vad, real_backends[0], question, reply_s=8.0,
-                         then=np.concatenate([_quiet(0.5), say(backchannel)]))
+    for _rendering in range(RENDERINGS):
+        talk, out = await _listen_and_play(vad, real_backends[0], question, reply_s=8.0,
+                                           then=np.concatenate([_quiet(0.5), say(backchannel)]))
 
-    assert len(talk.utterances) == 1, [u.transcript.text for u in talk.utterances]
-    assert len(talk.fields("backchannel")) == 1
-    assert talk.fields("interrupted") == []
+        assert len(talk.utterances) == 1, [u.transcript.text for u in talk.utterances]
+        assert talk.fields("interrupted") == []
+        heard = talk.player.heard()
+        assert heard.ms == pytest.approx(heard.reply_ms, abs=1), "the reply did not play to its end"
+        if out.stops:  # playback paused for it, then carried on
+            assert len(talk.fields("backchannel")) == 1
+        else:  # too little voice to pause the reply: it never touched it
+            assert talk.fields("backchannel") == []
+            assert [f["reason"] for f in talk.fields("segment_noise")] in ([], ["too_short"])
 
 
 async def test_a_real_sentence_over_the_reply_stops_it_and_becomes_the_next_turn(

@@ -131,14 +131,15 @@ class Stream:
 
 
 def engine_for(
-    transcripts: list[str], *, reply_s: float = 0.0, hold: bool = False, linger: bool = False, **config: Any
+    transcripts: list[str], *, reply_s: float = 0.0, hold: bool = False, linger: bool = False,
+    confidence: float = 0.99, **config: Any
 ) -> tuple[RealtimeEngine, ScriptedConversation, RecordingOut, FakeClock, FakeSTT]:
-    """An engine on the level detector and scripted STT, with a scripted conversation."""
+    """An engine on the level detector and scripted STT (every transcript heard with ``confidence``)."""
     clock = FakeClock()
     out = RecordingOut(clock)
     player = ReplyPlayer(out, clock=clock)
     talk = ScriptedConversation(player, reply_s=reply_s, hold=hold, linger=linger)
-    stt = FakeSTT(transcripts)
+    stt = FakeSTT(transcripts, confidence=confidence)
     engine = RealtimeEngine(
         LevelVAD(), stt, talk, player, config=EngineConfig(**config), input_rate=RATE, clock=clock
     )

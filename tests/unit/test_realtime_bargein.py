@@ -12,7 +12,7 @@ STOP = 400.0
 
 
 async def _answered(transcripts: list[str], **config: float):  # type: ignore[no-untyped-def]
-    """An engine whose first turn has been endpointed and is speaking a 6 s reply."""
+    """An engine whose first turn has been endpointed and is speaking a 6 s reply (``config``: engine_for's)."""
     engine, talk, out, clock, stt = engine_for(transcripts, reply_s=6.0, stop_ms=STOP, **config)
     await Stream().talk(1.0).pause(0.6).feed(engine, clock)
     assert len(talk.utterances) == 1 and out.sent, "the first turn should be speaking"
@@ -54,6 +54,26 @@ async def test_a_short_backchannel_pauses_the_reply_then_lets_it_carry_on_from_w
     rest = b"".join(pcm for track, pcm, _at in out.sent if track == resumed)
     played_s = 6.0 - len(rest) / 2 / 24_000
     assert 2.0 <= played_s <= 2.4  # it carries on from the stop, not from the start
+
+
+@pytest.mark.parametrize(("min_confidence", "carries_on"), [(0.6, True), (0.0, False)])
+async def test_a_hum_the_recogniser_guessed_a_word_for_lets_the_reply_carry_on_unless_told_to_trust_it(
+    min_confidence: float, carries_on: bool
+) -> None:
+    # Whisper's guess at a hum over the reply: a word, heard with little confidence.
+    engine, talk, out, clock, _stt = await _answered(
+        ["What is the rate?", "Bye."], confidence=0.4, backchannel_min_confidence=min_confidence
+    )
+    await Stream().pause(2.0).talk(0.4).pause(0.6).feed(engine, clock)
+
+    assert len(out.stops) == 1  # the burst was long enough to pause the reply either way
+    if carries_on:
+        assert len(talk.utterances) == 1 and talk.fields("interrupted") == []
+        assert talk.fields("backchannel")[0]["text"] == "Bye."
+        assert len(out.tracks()) == 2  # resumed on a fresh track
+    else:
+        assert [u.transcript.text for u in talk.utterances] == ["What is the rate?", "Bye."]
+        assert len(talk.fields("interrupted")) == 1
 
 
 async def test_a_cough_under_the_barge_in_length_does_not_touch_the_reply() -> None:

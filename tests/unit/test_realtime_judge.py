@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.realtime import is_backchannel, turn_completion
+from orchestrator.realtime.judge import is_backchannel, sounds_like_backchannel, turn_completion
+from orchestrator.stt.base import Transcription
 
 
 @pytest.mark.parametrize(
@@ -41,11 +42,41 @@ def test_a_turn_left_mid_thought_is_incomplete_with_its_cue(text: str, verdict: 
     assert turn_completion(text).verdict == verdict
 
 
-@pytest.mark.parametrize("text", ["Uh-huh.", "Mm-hmm", "Okay.", "okay okay", "Right.", "Yeah.", "Ah.", "M M", ""])
-def test_a_listeners_noises_and_acknowledgements_are_backchannels(text: str) -> None:
+# Backchannels as Whisper (base and tiny.en) wrote them for Piper's hums and for recorded listeners,
+# spelt every way it spells them: hyphens or not, run together, letter by letter, repeated.
+WHISPER_BACKCHANNELS = [
+    "Uh-huh.", "Uh huh", "uh-huh?", "Uh-huh!", "Uh, huh.", "Uhhuh.", "Uh-huh, uh-huh.", "Uh-huh. Uh-huh. Uh-huh.",
+    "Mm-hmm.", "Mm-hm", "Mm hmm.", "Mhm.", "Mhm", "Mmhmm.", "Hmm?", "Hm.", "MMM.", "MM", "M.", "M M M", "M H M",
+    "Oh.", "Ah.", "Ahh.", "Uh.", "Huh.", "Aha.", "Ha ha.", "Oh, okay.", "Ah, I see.", "Okay.", "OK.", "O.K.",
+    "Ok, ok.", "Okay, okay, okay.", "Yeah.", "Yeah, yeah, yeah.", "Yep.", "Yup.", "Right.", "Right, right.",
+    "All right.", "Alright.", "I see.", "Got it.", "Sure.", "Mkay.", "", "...",
+]
+# Words that answer, ask or stop, and hums that mean no: the caller is taking the turn.
+WHISPER_TURNS = [
+    "Yes.", "No.", "Stop.", "Wait.", "Wait, what?", "Hold on.", "Thank you.", "Bye.", "Goodbye.", "What?",
+    "Sorry?", "Uh-uh.", "Mm-mm.", "Nuh-uh.", "In a month.", "Ten.", "Okay, so what about the rate?",
+    "Yeah, but what about the rate?", "Uh, what is my balance?", "Right, make it ten years.",
+]
+
+
+@pytest.mark.parametrize("text", WHISPER_BACKCHANNELS)
+def test_a_listeners_noises_and_acknowledgements_are_backchannels_however_whisper_spells_them(text: str) -> None:
     assert is_backchannel(text)
 
 
-@pytest.mark.parametrize("text", ["Yes.", "No.", "Stop.", "Thank you.", "Okay, so what about the rate?", "Wait"])
-def test_answers_and_requests_are_not_backchannels(text: str) -> None:
+@pytest.mark.parametrize("text", WHISPER_TURNS)
+def test_answers_requests_and_a_hummed_no_are_not_backchannels(text: str) -> None:
     assert not is_backchannel(text)
+
+
+@pytest.mark.parametrize(("text", "confidence", "expected"), [
+    ("Bye.", 0.42, True),  # Whisper's guess at Piper's "Uh-huh." (measured: 0.22-0.56 for such guesses)
+    ("In a month.", 0.38, True),  # ... and at its "Mm-hmm."
+    ("Bye.", 0.81, False),  # said, and heard clearly
+    ("Stop.", 0.75, False),
+    ("Uh-huh.", 0.95, True),
+])
+def test_a_word_guessed_with_little_confidence_for_a_short_burst_counts_as_a_hum(
+    text: str, confidence: float, expected: bool
+) -> None:
+    assert sounds_like_backchannel(Transcription(text, confidence), min_confidence=0.6) is expected
