@@ -41,6 +41,15 @@ class Encoder:
         self.path = path
         self._lock = threading.Lock()  # one forward pass at a time on two cores
 
+    @property
+    def fingerprint(self) -> str:
+        """What identifies the vectors this encoder makes: its name and its weights file's size and time."""
+        weights = self.path / "model.safetensors" if self.path else None
+        if weights is None or not weights.is_file():
+            return f"{self.name}:{self.path}"
+        stat = weights.stat()
+        return f"{self.name}:{stat.st_size}:{stat.st_mtime_ns}"
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``: shape (len(texts), 384), float32, each row of unit length."""
         if isinstance(texts, str):

@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -273,25 +274,35 @@ class EmbeddingIntentClassifier:
         self,
         threshold: float = DEFAULT_THRESHOLD,
         examples: Mapping[str, Sequence[str]] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
-        """Train the head on ``examples`` (default: the project's own, embedded once per process)."""
+        """Train the head on ``examples`` (default: the project's own, embedded once per process).
+
+        With ``cache_dir``, a head fitted before on the same encoder and examples is read
+        from there instead (``orchestrator.nlu.head_cache``), and a new fit is saved there.
+        """
         from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
         from orchestrator.nlu.embeddings import load_encoder
+        from orchestrator.nlu.head_cache import head_key, load_head, save_head
 
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, not {threshold}")
         self.threshold = threshold
         self._encoder = load_encoder()
-        if examples is None:
-            matrix, labels = example_embeddings()
-        else:
-            texts, label_list = _flatten(examples)
-            matrix, labels = self._encoder.encode(texts), tuple(label_list)
-        if len(set(labels)) < 2:
+        texts, label_list = _flatten(EXAMPLES if examples is None else examples)
+        if len(set(label_list)) < 2:
             raise ValueError("the examples must cover at least two intents")
         head = LogisticRegression(C=_HEAD_C, max_iter=3000)
-        head.fit(matrix, list(labels))
+        key = head_key(self._encoder.fingerprint, texts, label_list, _HEAD_C)
+        if cache_dir is None or not load_head(cache_dir, key, head):
+            if examples is None:
+                matrix, labels = example_embeddings()
+            else:
+                matrix, labels = self._encoder.encode(texts), tuple(label_list)
+            head.fit(matrix, list(labels))
+            if cache_dir is not None:
+                save_head(cache_dir, key, head)
         self._head = head
         self.intents: tuple[str, ...] = tuple(str(c) for c in head.classes_)
 
@@ -332,8 +343,10 @@ def layered_prediction(
 
 
 @lru_cache(maxsize=4)
-def load_intent_classifier(name: str) -> IntentClassifier:
+def load_intent_classifier(name: str, cache_dir: Path | None = None) -> IntentClassifier:
     """The process-wide classifier called ``name``: ``"minilm"`` or ``"keywords"``.
+
+    ``cache_dir`` (``VOICEBOT_HOME/models``) keeps MiniLM's fitted head across processes.
 
     Raises ``UnknownBackendError`` for any other name, and ``BackendUnavailableError``
     when MiniLM's packages are missing.
@@ -341,5 +354,5 @@ def load_intent_classifier(name: str) -> IntentClassifier:
     if name == "keywords":
         return KeywordIntentClassifier()
     if name == "minilm":
-        return EmbeddingIntentClassifier()
+        return EmbeddingIntentClassifier(cache_dir=cache_dir)
     raise UnknownBackendError("intent classifier", name, list(CLASSIFIERS), "VOICEBOT_INTENT_CLASSIFIER")
