@@ -153,7 +153,7 @@ def _cache_lookups(settings: Settings) -> dict[str, Any] | None:
     from orchestrator.cache.bench import lookup_bench
     from orchestrator.cache.encoders import load_cache_encoder
 
-    encoder = load_cache_encoder(settings.cache_encoder)
+    encoder = load_cache_encoder(settings.cache_encoder, settings.models_dir)
     sizes = {f"{n // 1000}k": lookup_bench(encoder, n, threshold=settings.cache_threshold) for n in (1_000, 100_000)}
     return {**sizes, "target_p50_at_100k": CACHE_LOOKUP_TARGET_MS,
             "target_met": sizes["100k"]["p50"] <= CACHE_LOOKUP_TARGET_MS}

@@ -40,7 +40,8 @@ _lock = threading.Lock()
 _backends: dict[tuple[Any, ...], Any] = {}
 _loading: dict[tuple[Any, ...], threading.Lock] = {}
 _timings: dict[str, dict[str, float]] = {}  # "stt:whisper-base" -> start and duration, perf_counter seconds
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicebot-load")
+# The loaders spend their time in ONNX Runtime, CTranslate2 and file reads, which release the GIL.
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="voicebot-load")
 
 
 def _cached(key: tuple[Any, ...], factory: Any) -> Any:
@@ -91,12 +92,13 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     )
     if settings.stt == "fake":
         stt_key += (settings.fake_transcripts,)
+    voice = _POOL.submit(load_tts, settings, settings.tts)  # the voice loads while Whisper does
     try:
         stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))
-        tts = load_tts(settings, settings.tts)
-    finally:
+    finally:  # each loader's ConfigError, if any, is raised here, the dialog's first
         if loading is not None:
-            dialog = loading.result()  # its ConfigError, if any, is raised here
+            dialog = loading.result()
+        tts = voice.result()
     return stt, tts, dialog
 
 

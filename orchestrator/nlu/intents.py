@@ -13,7 +13,7 @@ Two classifiers share one ``classify(text) -> IntentPrediction`` contract:
      "let me speak to a person" is ``human_handoff``;
   2. a logistic-regression head over MiniLM sentence embeddings, trained
      at construction on :data:`~orchestrator.nlu.intent_examples.EXAMPLES`
-     (about 0.5 s; deterministic), answers when its top probability
+     (deterministic; the fit is kept under ``VOICEBOT_HOME/models``), answers when its top probability
      reaches ``threshold`` (higher for ``lost_card``: a lost card is blocked);
   3. below it, the broader keyword rules get a say, and then the answer
      is ``out_of_scope`` with the head's (low) top probability.
@@ -278,37 +278,33 @@ class EmbeddingIntentClassifier:
     ) -> None:
         """Train the head on ``examples`` (default: the project's own, embedded once per process).
 
-        With ``cache_dir``, a head fitted before on the same encoder and examples is read
-        from there instead (``orchestrator.nlu.head_cache``), and a new fit is saved there.
+        With ``cache_dir`` (``VOICEBOT_HOME/models``), MiniLM runs on ONNX Runtime, and a head
+        fitted before on the same encoder and examples is read from there instead
+        (``orchestrator.nlu.head_cache``); a new fit is saved there.
         """
-        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-
         from orchestrator.nlu.embeddings import load_encoder
-        from orchestrator.nlu.head_cache import head_key, load_head, save_head
+        from orchestrator.nlu.head_cache import fit_head, head_key, load_head, save_head
 
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, not {threshold}")
         self.threshold = threshold
-        self._encoder = load_encoder()
-        texts, label_list = _flatten(EXAMPLES if examples is None else examples)
-        if len(set(label_list)) < 2:
+        self._encoder = load_encoder(cache_dir)
+        texts, labels = _flatten(EXAMPLES if examples is None else examples)
+        if len(set(labels)) < 2:
             raise ValueError("the examples must cover at least two intents")
-        head = LogisticRegression(C=_HEAD_C, max_iter=3000)
-        key = head_key(self._encoder.fingerprint, texts, label_list, _HEAD_C)
-        if cache_dir is None or not load_head(cache_dir, key, head):
-            if examples is None:
-                matrix, labels = example_embeddings()
-            else:
-                matrix, labels = self._encoder.encode(texts), tuple(label_list)
-            head.fit(matrix, list(labels))
+        key = head_key(self._encoder.fingerprint, texts, labels, _HEAD_C)
+        head = load_head(cache_dir, key) if cache_dir is not None else None
+        if head is None:
+            matrix = example_embeddings()[0] if examples is None and cache_dir is None else self._encoder.encode(texts)
+            head = fit_head(matrix, labels, _HEAD_C)
             if cache_dir is not None:
                 save_head(cache_dir, key, head)
         self._head = head
-        self.intents: tuple[str, ...] = tuple(str(c) for c in head.classes_)
+        self.intents: tuple[str, ...] = head.classes
 
     def scores(self, text: str) -> dict[str, float]:
         """The head's probability for every intent (they sum to 1)."""
-        probabilities = self._head.predict_proba(self._encoder.encode([text]))[0]
+        probabilities = self._head.probabilities(self._encoder.encode([text]))[0]
         return {intent: float(p) for intent, p in zip(self.intents, probabilities, strict=True)}
 
     def classify(self, text: str) -> IntentPrediction:
