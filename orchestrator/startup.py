@@ -100,12 +100,29 @@ def measure_startup(settings_json: str) -> dict[str, Any]:
         timeout=_TIMEOUT_S, env=dict(os.environ), check=False,
     )
     lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
+    try:
+        report: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        report = {}
+    if (done.returncode != 0 and "error" not in report) or not report:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"error": f"the start-up probe exited {done.returncode}: {tail[:300]}"}
-    report: dict[str, Any] = json.loads(lines[-1])
     return report
 
 
+def _main() -> int:
+    from pydantic import ValidationError
+
+    from orchestrator.errors import VoicebotError
+
+    try:
+        print(json.dumps(probe(sys.stdin.read())))
+    except (VoicebotError, ValidationError) as exc:
+        message = exc.message if isinstance(exc, VoicebotError) else str(exc).splitlines()[0]
+        print(json.dumps({"error": f"the start-up probe could not start the stack: {message}"}))
+        return 2
+    return 0
+
+
 if __name__ == "__main__":
-    print(json.dumps(probe(sys.stdin.read())))
+    raise SystemExit(_main())

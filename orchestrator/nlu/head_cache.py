@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -79,7 +80,7 @@ def load_head(directory: Path, key: str) -> LinearHead | None:
             if str(saved["key"]) != key:
                 return None
             coef, intercept, classes = saved["coef"], saved["intercept"], saved["classes"]
-    except (OSError, ValueError, KeyError):  # missing, torn, or not ours
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing, torn, or not ours
         return None
     if coef.ndim != 2 or classes.dtype.kind != "U" or not coef.shape[0] == len(classes) == len(intercept):
         return None
