@@ -6,8 +6,9 @@ Five areas, each against the full list the product defines:
   dialog's own (faq, repeat) and the pipeline's consent answers;
 * slots: ``dialog/slots.SLOTS``, exercised once a turn holds a value for it;
 * states: ``dialog/rules.STATES``;
-* prompts: every sentence of ``dialog/phrases.py`` (``ASK`` per slot),
-  exercised when a reply contains it;
+* prompts: every sentence of ``dialog/phrases.py`` (``ASK`` per slot) and the
+  pipeline's own consent answers (``compliance.CONSENT_*``), exercised when a
+  reply contains it;
 * FAQ entries: ``dialog/faq.FAQS``, by their answer in a reply or a
   ``bank_faq`` tool call naming the topic.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from orchestrator import compliance
 from orchestrator.dialog import phrases
 from orchestrator.dialog.faq import FAQS
 from orchestrator.dialog.rules import DIALOG_INTENTS, STATES
@@ -32,9 +34,10 @@ PIPELINE_INTENTS = ("consent",)  # the pipeline answers the recording-consent qu
 
 
 def prompt_texts() -> dict[str, str]:
-    """Every sentence the rules dialog says from ``phrases.py``, by name (``ASK.principal``, ...)."""
+    """Every fixed sentence a caller hears, by name: ``phrases.py`` (``ASK.principal``, ...), consent answers."""
     texts = {name: value for name in phrases.__all__ if isinstance(value := getattr(phrases, name), str)}
     texts.update({f"ASK.{slot}": text for slot, text in phrases.ASK.items()})
+    texts.update({name: getattr(compliance, name) for name in compliance.__all__ if name.startswith("CONSENT_")})
     return texts
 
 

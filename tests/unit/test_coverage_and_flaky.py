@@ -36,6 +36,8 @@ def test_the_universe_lists_every_intent_state_slot_prompt_and_faq():
     assert everything["states"] == ["start", "collecting_loan", "confirming", "quoted", "handoff", "ended"]
     assert everything["slots"] == ["principal", "term_months", "rate_percent"]
     assert {"GREETING", "ASK.principal", "ASK.rate_percent", "NOT_AN_OFFER"} <= set(everything["prompts"])
+    # the pipeline's consent answers are prompts a caller hears too
+    assert {"CONSENT_THANKS", "CONSENT_DECLINED", "CONSENT_WITHDRAWN"} <= set(everything["prompts"])
     assert everything["faqs"] == [faq.id for faq in FAQS]
 
 
