@@ -143,6 +143,13 @@ class Settings(BaseSettings):
     api_max_request_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
     reply_audio_ttl_s: float = Field(default=86_400.0, gt=0)
     session_lock_s: float = Field(default=5.0, gt=0, le=600)
+    # Who ends a caller's turn on the media socket: "server" (the real-time engine: VAD, speculative STT,
+    # barge-in) or "gateway" (a gateway mark ends it); a call's start.customParameters.endpointing overrides.
+    media_endpointing: Literal["server", "gateway"] = "server"
+    # Turns one service process runs at once (the rest wait in arrival order, however long: a slow turn is
+    # not a lost one), and how many may wait; past that a new turn is refused at once with 503 `busy`.
+    turn_concurrency: int = Field(default=2, ge=1, le=256)
+    max_waiting_turns: int = Field(default=64, ge=0, le=10_000)
 
     # Semantic cache (orchestrator/cache): on|off, the cosine similarity a hit needs, the entries' lifetime,
     # where entries live (None: Redis when VOICEBOT_STORE is redis://..., else a file under home/cache)

@@ -32,6 +32,11 @@ _WITHDRAW_RE = re.compile(
     r"|(?:delete|erase) my voice"
     r"|changed my mind about (?:the |being )?record(?:ing|ed)s?)\b"
 )
+# Words that carry no request of their own: a rest made only of them leaves nothing for the dialog.
+_FILLER_RE = re.compile(
+    r"(?i)^(?:\W*\b(?:actually|well|um+|uh+|erm?|hmm+|oh|ok(?:ay)?|so|and|also|now|right|then|just|please"
+    r"|thanks|thank you|sorry|hey|hi|hello)\b)*\W*$"
+)
 # Where one clause ends and the next begins: sentence marks, semicolons, commas (not inside a number such
 # as "5,000" or "1.9"), a plain "and"/"but"/"so".
 _BREAK_RE = re.compile(
@@ -45,6 +50,10 @@ class Answer:
 
     consent: bool
     rest: str  # the words after the answer or around the withdrawal ("" when there are none)
+
+    def __post_init__(self) -> None:
+        if _FILLER_RE.match(self.rest):  # "Actually, stop recording me": "Actually" asks nothing
+            object.__setattr__(self, "rest", "")
 
 
 def _clauses(text: str) -> list[tuple[str, int, int]]:

@@ -27,8 +27,20 @@ def load_test(
     qa_key: Annotated[
         str | None, typer.Option("--qa-key", help="media: a qa key, to check each session holds every turn sent.")
     ] = None,
+    endpointing: Annotated[str, typer.Option(
+        "--endpointing", help="media: server (no caller marks: the server's VAD ends each turn) or gateway "
+        "(a mark after the words ends it).")] = "server",
+    reply_timeout: Annotated[float, typer.Option(
+        "--reply-timeout", min=1, max=3600, help="media: how long a caller waits for a reply (a turn slower "
+        "than this but kept by its session is 'late', not lost).")] = 300.0,
 ) -> None:
     """Measure p50/p95 voice-to-voice (media) or turn latency (http) and count lost turns; exit 1 if any is lost.
+
+    media: each caller keeps a phone line open (20 ms μ-law frames in real time: the WAV's
+    words, then silence), and times from the true end of speech in the stream to the
+    first reply frame; it listens to the whole reply before speaking again. No new turn
+    starts after --seconds; the calls end when their last replies are in. A lost turn is
+    one with no reply that its session does not hold either (checked with --qa-key).
 
     Prints one JSON object. Run it on loopback next to the server: the figures include
     the machine's other load.
@@ -37,6 +49,8 @@ def load_test(
 
     if mode not in ("media", "http"):
         fail("--mode is media or http", EXIT_USAGE, as_json=True, category="usage")
+    if endpointing not in ("server", "gateway"):
+        fail("--endpointing is server or gateway", EXIT_USAGE, as_json=True, category="usage")
     if mode == "media" and (audio is None or not audio.is_file()):
         fail("--mode media needs --audio FILE (a WAV or FLAC of the caller)", EXIT_USAGE, as_json=True,
              category="usage")
@@ -44,7 +58,8 @@ def load_test(
     with voicebot_errors(as_json=True):
         if mode == "media":
             assert audio is not None
-            result = asyncio.run(run_media(url, key, audio, callers=callers, seconds=seconds, qa_key=qa_key))
+            result = asyncio.run(run_media(url, key, audio, callers=callers, seconds=seconds, qa_key=qa_key,
+                                           reply_timeout_s=reply_timeout, endpointing=endpointing))
         else:
             result = asyncio.run(run_http(url, key, _TEXTS, turns=turns, concurrency=callers))
     print_json(result.summary())

@@ -260,11 +260,14 @@ class RealtimeEngine:
         if self._spec is not None and self._spec.segment is seg and not self._spec.task.done():
             self._talk.emit(listening.speculation("superseded", audio_ms=_ms(self._spec.covers - seg.start)))
         seg.spec_asked = True
-        self._spec = _Spec(seg, covers, asyncio.create_task(self._transcribe(audio)), during_pause)
+        task = asyncio.create_task(self._transcribe(audio, lambda: self._spec is not None and self._spec.task is task))
+        self._spec = _Spec(seg, covers, task, during_pause)
         return self._spec
 
-    async def _transcribe(self, audio: np.ndarray) -> tuple[Transcription, float]:
+    async def _transcribe(self, audio: np.ndarray, wanted: Callable[[], bool]) -> tuple[Transcription, float]:
         async with self._stt_lock:  # one model: runs queue rather than fight for the cores
+            if not wanted():  # dropped while queued (the voice came back, or a longer run replaced it)
+                raise asyncio.CancelledError
             start = time.perf_counter()
             result = await asyncio.to_thread(self._stt.transcribe, audio)
             return result, round((time.perf_counter() - start) * 1000.0, 1)

@@ -4,8 +4,9 @@
 (``orchestrator.errors``: ``corrupt_audio``, ``session_not_found``,
 ``store_unavailable``, ...) plus the service's own: ``unauthorized``,
 ``forbidden``, ``rate_limited``, ``request_too_large``, ``not_found``,
-``method_not_allowed``, ``validation``, ``not_ready``, ``session_busy`` and
-``internal``. No problem ever carries a key, a header or a traceback.
+``method_not_allowed``, ``validation``, ``not_ready``, ``session_busy``,
+``busy`` (the turn queue is full: 503 with ``Retry-After``) and ``internal``.
+No problem ever carries a key, a header or a traceback.
 """
 
 from __future__ import annotations

@@ -164,4 +164,4 @@ async def healthz() -> Health:
 async def readyz(state: State) -> Ready:
     """200 once the models are loaded and warmed up, 503 before (no key needed)."""
     pipeline = state.require_pipeline()
-    return Ready(status="ready", backends=pipeline.backends)
+    return Ready(status="ready", backends=pipeline.backends, turns=state.gate.describe())

@@ -88,8 +88,10 @@ class Ready(BaseModel):
     """The models are loaded and turns can run."""
 
     model_config = ConfigDict(json_schema_extra={
-        "examples": [{"status": "ready", "backends": {"stt": "whisper-base", "tts": "piper", "llm": "rules"}}]
+        "examples": [{"status": "ready", "backends": {"stt": "whisper-base", "tts": "piper", "llm": "rules"},
+                      "turns": {"running": 2, "waiting": 5, "concurrency": 2, "max_waiting": 64}}]
     })
 
     status: str
     backends: dict[str, str]
+    turns: dict[str, int] = Field(default_factory=dict, description="The turn queue: running, waiting and its bounds.")

@@ -2,10 +2,11 @@
 
 The models load in a background thread at start-up, so ``/healthz`` answers
 at once and ``/readyz`` turns ready when they are in. Turns go through
-``run_turn``: it holds the session for the length of the turn (in Redis
-when the store is Redis, so two workers never run one session's turns at
-once), runs the same ``Pipeline.run_turn`` as the app and the CLI, and keeps
-the reply audio.
+``run_turn``: it waits its go in the process's turn queue (``gate``: bounded,
+first come first served, 503 ``busy`` only when full), holds the session for
+the length of the turn (in Redis when the store is Redis, so two workers never
+run one session's turns at once), runs the same ``Pipeline.run_turn`` as the
+app and the CLI, and keeps the reply audio.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from orchestrator.config import Settings
 from orchestrator.errors import StoreUnavailableError, VoicebotError
 from orchestrator.metrics import MetricsSink
 from orchestrator.pipeline import AudioChunkCallback, AudioInput, Pipeline, TurnResult
-from orchestrator.runtime import build_pipeline, default_store
+from orchestrator.runtime import build_pipeline, default_store, load_vad
+from orchestrator.service.gate import TurnGate
 from orchestrator.service.keys import KeyStore
 from orchestrator.service.limits import RateLimiter
 from orchestrator.service.problems import ServiceProblemError
@@ -45,6 +47,7 @@ class ServiceState:
         self.keys = KeyStore(settings.keys_file)
         self.limiter = RateLimiter(settings)
         self.metrics = MetricsSink()
+        self.gate = TurnGate(settings.turn_concurrency, settings.max_waiting_turns)
         self.replies: ReplyStore = open_replies(settings, self.store)
         self.pipeline: Pipeline | None = None
         self.load_error: str | None = None
@@ -63,7 +66,10 @@ class ServiceState:
 
         def load() -> None:
             try:
-                self._adopt(build_pipeline(self.settings, store=self.store))
+                pipeline = build_pipeline(self.settings, store=self.store)
+                with contextlib.suppress(VoicebotError):  # the media socket's endpointing; a call says if it fails
+                    load_vad(self.settings)
+                self._adopt(pipeline)
             except VoicebotError as exc:
                 self.load_error = exc.message
                 logger.error("voicebot serve: the pipeline cannot start: {}", exc.message)
@@ -116,7 +122,7 @@ class ServiceState:
                        on_audio_chunk: AudioChunkCallback | None = None) -> TurnResult:
         """One turn, as every face runs it, with its reply audio kept for ``/audio/{turn}``."""
         pipeline = self.require_pipeline()
-        async with self.holding(session_id):
+        async with self.gate.admit(), self.holding(session_id):
             result = await pipeline.run_turn(session_id, text=text, audio=audio, on_audio_chunk=on_audio_chunk)
         try:
             await asyncio.to_thread(self.replies.put, result.session_id, result.turn, result.wav_bytes())

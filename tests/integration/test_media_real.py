@@ -1,9 +1,12 @@
-"""A scripted caller on the media WebSocket with the real models: Whisper hears the quoted payment in the reply.
+"""Phone callers on the media WebSocket with the real models and the server's own endpointing.
 
-The caller's words are spoken by Piper, sent as 8 kHz μ-law in real time
-(20 ms frames), and end with a gateway mark (the socket's explicit
-endpointing). The bot's μ-law reply is decoded and transcribed by Whisper;
-the figure it must hear is the one the loan maths quoted in the turn.
+The caller's words are spoken by Piper, written as 8 kHz μ-law WAVs and streamed
+in real time (20 ms frames, then silence as on an open line) with no caller
+marks, so only the server's endpointing (Silero VAD, the turn-completion check,
+speculative STT) ends each turn. The bot's μ-law reply is decoded and
+transcribed by Whisper; the figure it must hear is the one the loan maths
+quoted in the turn. Each turn's voice-to-voice is timed from the true end of
+speech in the stream to the first reply frame, and printed.
 """
 
 from __future__ import annotations
@@ -11,12 +14,10 @@ from __future__ import annotations
 import base64
 import re
 import time
+from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from starlette.testclient import WebSocketTestSession
-from starlette.websockets import WebSocketDisconnect
 
 from orchestrator.audio import resample, trim_silence
 from orchestrator.config import Settings
@@ -24,76 +25,114 @@ from orchestrator.events import DialogReply, TTSChunk
 from orchestrator.eventsource import JsonlEventSource
 from orchestrator.service.media import mulaw
 from tests.conftest import make_pipeline
+from tests.phone_caller import PhoneCaller, mulaw_wav, read_mulaw_wav, speech_end_s
 from tests.service_client import add_key, auth, service_client
 
 pytestmark = pytest.mark.models
 
-CALLER = ["I'd like to borrow twenty five thousand dollars over five years at six point five percent.",
-          "Yes, that's right."]
+LOAN = "I'd like to borrow twenty five thousand dollars over five years at six point five percent."
+CONFIRM = "Yes, that's right."
+HOURS = "What are your opening hours?"
 
 
-def stream_utterance(ws: WebSocketTestSession, samples: np.ndarray, rate: int, name: str) -> float:
-    """Send the speech as a phone line would, one 20 ms frame every 20 ms; returns when the mark went."""
-    audio = mulaw.to_phone(np.concatenate([np.zeros(rate // 4, np.float32), samples]), rate)
-    start = time.monotonic()
-    for n, offset in enumerate(range(0, len(audio), 160)):
-        time.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
-        ws.send_json({"event": "media", "streamSid": "MZr",
-                      "media": {"track": "inbound", "payload": base64.b64encode(audio[offset:offset + 160]).decode()}})
-    ws.send_json({"event": "mark", "streamSid": "MZr", "mark": {"name": name}})
-    return time.perf_counter()
+def clip(tts: Any, words: str, tmp_path: Path, name: str) -> tuple[bytes, float]:
+    """The words as a μ-law 8 kHz WAV's bytes, and where their speech ends in it (s)."""
+    samples = tts.synthesize(words)
+    path = mulaw_wav(tmp_path / f"{name}.wav", samples, tts.sample_rate)
+    return read_mulaw_wav(path), speech_end_s(samples, tts.sample_rate)
 
 
-def test_a_phone_caller_hears_the_quoted_payment_with_a_mark_after_each_piece(real_backends, tmp_path):
-    stt, tts, dialog = real_backends
-    settings = Settings(home=tmp_path / "home", stt="whisper-base", tts="piper", llm="rules",
+def settings_for(tmp_path: Path) -> Settings:
+    settings = Settings(home=tmp_path / "home", stt="whisper-base", tts="piper", llm="rules", vad="silero",
                         audio_retention="all", cache=False)
     settings.ensure_dirs()
+    return settings
+
+
+def open_call(ws: Any, session: str) -> PhoneCaller:
+    ws.send_json({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+    ws.send_json({"event": "start", "streamSid": "MZr", "start": {  # no endpointing parameter: the server's
+        "streamSid": "MZr", "callSid": "CAr", "customParameters": {"session_id": session},
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
+    return PhoneCaller(ws, "MZr")
+
+
+def turn_over(settings: Settings, session: str, turn: int) -> Any:
+    """Done once ``turn`` has ended and a mark came back for each of its pieces."""
+    def done(seen: list[dict[str, Any]]) -> bool:
+        events = list(JsonlEventSource(settings.logs_dir).read(session))
+        if not any(e.type == "turn_ended" and e.turn == turn for e in events):
+            return False
+        pieces = sum(1 for e in events if isinstance(e, TTSChunk))
+        return sum(1 for m in seen if m["event"] == "mark") >= pieces
+    return done
+
+
+def test_a_phone_caller_without_marks_hears_the_quoted_payment_with_a_mark_after_each_piece(real_backends, tmp_path):
+    stt, tts, dialog = real_backends
+    settings = settings_for(tmp_path)
     pipeline = make_pipeline(settings, stt=stt, tts=tts, dialog=dialog)
     key = add_key(settings, "caller")
-    seen: list[dict[str, Any]] = []
-    first_audio_ms: list[float] = []
+    voice_to_voice: list[float] = []
     with service_client(settings, pipeline) as client, client.websocket_connect("/v1/media", headers=auth(key)) as ws:
-        ws.send_json({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-        ws.send_json({"event": "start", "streamSid": "MZr", "start": {
-            "streamSid": "MZr", "callSid": "CAr", "customParameters": {"session_id": "phone-1"},
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
-        for turn, words in enumerate(CALLER, start=1):
-            ended = stream_utterance(ws, tts.synthesize(words), tts.sample_rate, f"caller-{turn}")
-            spoken = 0
-            while True:  # until this turn's last piece: its TTS chunks say how many there are
-                message = ws.receive_json()
-                seen.append(message)
-                if message["event"] == "media" and len(first_audio_ms) < turn:
-                    first_audio_ms.append(round((time.perf_counter() - ended) * 1000.0, 1))
-                if message["event"] == "mark":
-                    ws.send_json(message)  # played
-                    spoken += 1
-                    chunks = [e for e in JsonlEventSource(settings.logs_dir).read("phone-1")
-                              if isinstance(e, TTSChunk) and e.turn == turn]
-                    ended_turn = any(e.type == "turn_ended" and e.turn == turn
-                                     for e in JsonlEventSource(settings.logs_dir).read("phone-1"))
-                    if ended_turn and spoken == len(chunks):
-                        break
-        ws.send_json({"event": "stop", "streamSid": "MZr", "stop": {}})
-        try:
-            while True:
-                seen.append(ws.receive_json())
-        except WebSocketDisconnect:
-            pass
+        caller = open_call(ws, "phone-1")
+        for turn, words in enumerate([LOAN, CONFIRM], start=1):
+            audio, end_s = clip(tts, words, tmp_path, f"turn-{turn}")
+            spoken_end = caller.say(audio, end_s)
+            caller.wait(turn_over(settings, "phone-1", turn))
+            first = caller.first_media_after(spoken_end)
+            assert first is not None
+            voice_to_voice.append(round((first - spoken_end) * 1000.0, 1))
+            caller.listen_out()  # the whole reply plays before the caller speaks again
+        caller.hang_up()
+        seen = caller.messages()
     pipeline.store.close()
     events = list(JsonlEventSource(settings.logs_dir).read("phone-1"))
+    assert {"endpoint", "speech_ended"} <= {e.type for e in events}  # the server ended the turns
     replies = [e for e in events if isinstance(e, DialogReply)]
     assert [r.turn for r in replies] == [1, 2], [r.text for r in replies]
     payment = replies[1].figures["payment"]
+    # A mark after each piece, in order, each right after its own audio.
     marks = [m["mark"]["name"] for m in seen if m["event"] == "mark"]
-    pieces_2 = [e for e in events if isinstance(e, TTSChunk) and e.turn == 2]
-    assert [m for m in marks if m.startswith("reply-2-")] == [f"reply-2-{e.index}" for e in pieces_2]
-    # The reply audio of turn 2, as the caller's phone got it: every media frame after turn 1's last mark.
-    last_of_turn_1 = max(i for i, m in enumerate(seen) if m["event"] == "mark" and m["mark"]["name"].startswith(
-        "reply-1-"))
-    audio = b"".join(base64.b64decode(m["media"]["payload"]) for m in seen[last_of_turn_1:] if m["event"] == "media")
+    pieces = [e for e in events if isinstance(e, TTSChunk)]
+    assert len(marks) == len(pieces) and len(set(marks)) == len(marks)
+    assert not any(m["event"] == "clear" for m in seen)  # nobody talked over the bot
+    second_reply_from = [i for i, m in enumerate(seen) if m["event"] == "mark"][
+        sum(1 for e in pieces if e.turn == 1) - 1]
+    audio = b"".join(base64.b64decode(m["media"]["payload"]) for m in seen[second_reply_from:]
+                     if m["event"] == "media")
     heard = stt.transcribe(trim_silence(resample(mulaw.decode(audio), mulaw.PHONE_RATE, 16_000))).text
     assert payment in re.sub(r"[,\s]", "", heard), (payment, heard)
-    print(f"\nphone call: voice-to-voice per turn (end of utterance to first reply audio) {first_audio_ms} ms; "
-          f"Whisper heard: {heard!r}")
+    print(f"\nphone call, server endpointing: voice-to-voice per turn (true end of speech -> first reply frame) "
+          f"{voice_to_voice} ms; Whisper heard: {heard!r}")
+
+
+def test_cutting_in_on_the_reply_sends_clear_and_the_next_turn_answers_the_new_question(real_backends, tmp_path):
+    stt, tts, dialog = real_backends
+    settings = settings_for(tmp_path)
+    pipeline = make_pipeline(settings, stt=stt, tts=tts, dialog=dialog)
+    key = add_key(settings, "caller")
+    loan, loan_end = clip(tts, LOAN, tmp_path, "loan")
+    hours, hours_end = clip(tts, HOURS, tmp_path, "hours")
+    with service_client(settings, pipeline) as client, client.websocket_connect("/v1/media", headers=auth(key)) as ws:
+        caller = open_call(ws, "phone-2")
+        spoken_end = caller.say(loan, loan_end)
+        caller.wait(lambda seen: any(m["event"] == "media" for m in seen))  # the bot has begun its answer
+        first = caller.first_media_after(spoken_end)
+        assert first is not None
+        time.sleep(max(0.0, first + 1.8 - time.monotonic()))  # well into the reply, past the join window
+        cut_at = len(caller.messages())
+        caller.say(hours, hours_end)
+        caller.wait(lambda seen: any(m["event"] == "clear" for m in seen[cut_at:]))
+        cleared_at = next(i for i, m in enumerate(caller.messages()) if m["event"] == "clear")
+        caller.wait(lambda seen: any(m["event"] == "media" for m in seen[cleared_at:]))  # the new answer
+        caller.listen_out()
+        caller.hang_up()
+        seen = caller.messages()
+    pipeline.store.close()
+    assert sum(1 for m in seen if m["event"] == "clear") >= 1
+    events = list(JsonlEventSource(settings.logs_dir).read("phone-2"))
+    assert [e.type for e in events].count("interrupted") == 1
+    replies = [e for e in events if isinstance(e, DialogReply)]
+    assert "hours" in replies[-1].user_text.lower(), [r.user_text for r in replies]
+    assert len(replies) == 2

@@ -31,8 +31,9 @@ BIN = Path(sys.executable).parent / "voicebot"
 def worker_env(home: Path, redis_url: str, keys: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOT_")}
     env.update(PYTHONPATH=str(REPO), VOICEBOT_HOME=str(home), VOICEBOT_STORE=redis_url, VOICEBOT_STT="fake",
-               VOICEBOT_TTS="fake", VOICEBOT_INTENT_CLASSIFIER="keywords", VOICEBOT_CACHE_ENCODER="hashing",
-               VOICEBOT_API_KEYS_FILE=str(keys), VOICEBOT_AUDIO_RETENTION="all", HF_HUB_OFFLINE="1")
+               VOICEBOT_TTS="fake", VOICEBOT_VAD="level", VOICEBOT_INTENT_CLASSIFIER="keywords",
+               VOICEBOT_CACHE_ENCODER="hashing", VOICEBOT_API_KEYS_FILE=str(keys), VOICEBOT_AUDIO_RETENTION="all",
+               HF_HUB_OFFLINE="1")
     return env
 
 

@@ -153,6 +153,14 @@ def test_a_withdrawal_inside_a_request_is_taken_and_the_request_answered(consent
     assert reply.slots.get("principal") == "5000"
 
 
+@pytest.mark.parametrize("said", ["Actually, stop recording me.", "Um, okay, so please delete my recordings."])
+def test_a_withdrawal_with_only_fillers_around_it_is_answered_as_a_withdrawal(consented, said):
+    results, consent = play(consented, "mc-13", "hello", "I agree", said)
+
+    assert consent is False
+    assert results[2] is not None and results[2].reply == CONSENT_WITHDRAWN and results[2].intent == "consent"
+
+
 def test_a_refusal_wins_over_keep_everything(fake_settings):
     assert fake_settings.audio_retention == "all"
     _results, consent = play(fake_settings, "mc-11", AUDIO, "I do not consent", AUDIO)

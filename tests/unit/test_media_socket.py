@@ -1,4 +1,8 @@
-"""The media WebSocket: Twilio-shaped messages, μ-law both ways, keys, marks, barge-in and stop, on fake backends."""
+"""The media WebSocket: Twilio-shaped messages, μ-law both ways, keys, marks, barge-in and stop, on fake backends.
+
+These calls endpoint at the gateway (``customParameters.endpointing = "gateway"``: a caller mark ends the
+turn); the server's own endpointing has its tests in ``test_media_server_endpointing.py``.
+"""
 
 from __future__ import annotations
 
@@ -52,6 +56,7 @@ def tone_frames(seconds: float = 1.0) -> list[str]:
 
 
 def start(session: str, **params: str) -> dict[str, Any]:
+    params = {"endpointing": "gateway", **params}
     return {"event": "start", "sequenceNumber": "1", "streamSid": "MZ1",
             "start": {"streamSid": "MZ1", "callSid": "CA1", "tracks": ["inbound"],
                       "customParameters": {"session_id": session, **params},
@@ -175,6 +180,7 @@ def test_words_before_stop_still_make_a_recorded_turn(fake_settings: Settings):
     ({**start("ws-6"), "start": {**start("ws-6")["start"], "mediaFormat": {"encoding": "audio/l16",
                                                                             "sampleRate": 16000}}}, 1003),
     (start("../etc"), 1007),
+    (start("ws-7", endpointing="sometimes"), 1007),
 ])
 def test_out_of_order_or_unsupported_streams_are_closed_with_a_reason(fake_settings: Settings, first, code):
     key = add_key(fake_settings, "caller")

@@ -2,13 +2,15 @@
 
 Lifecycle: ``connected`` -> ``start`` (the key, if not on the upgrade, and
 the session id in ``customParameters``) -> ``media``/``mark`` ... ->
-``stop``. The driver (``media.driver``) decides when a turn ends; each turn
-runs through ``ServiceState.run_turn``, so it is the same turn as the REST
-API's, saved and traced the same way. Each spoken piece goes back as 20 ms
-``media`` frames followed by a ``mark``; ``clear`` drops what has not
-played when the caller barges in. Turns run one after another in arrival
-order; a turn already running is never cancelled (it is recorded whole),
-only its unplayed audio is dropped.
+``stop``. The turn driver decides when a turn ends. By default it is the
+server's: ``ServerEndpointing`` (``media.realtime``), the browser's real-time
+engine. ``customParameters.endpointing = "gateway"`` (or
+``VOICEBOT_MEDIA_ENDPOINTING=gateway``) picks ``ExplicitEndpointing``
+(``media.driver``) for gateways that endpoint themselves: a gateway mark
+ends the turn. Either way each turn runs through ``ServiceState.run_turn``,
+so it is the same turn as the REST API's, saved and traced the same way.
+Each spoken piece goes back as 20 ms ``media`` frames followed by a
+``mark``; ``clear`` drops what has not played when the caller barges in.
 
 Close codes: 1008 for a missing, wrong or insufficient key; 1013 while the
 models load or past the rate limit; 1003 for audio that is not 8 kHz μ-law;
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from orchestrator.errors import InvalidSessionIdError, VoicebotError
 from orchestrator.pipeline import AudioInput
+from orchestrator.runtime import load_vad
 from orchestrator.service.auth import authenticate, bearer_key
 from orchestrator.service.keys import Principal
 from orchestrator.service.media import mulaw
@@ -51,7 +55,9 @@ from orchestrator.service.problems import ServiceProblemError
 from orchestrator.service.state import ServiceState
 from orchestrator.sessions.ids import new_session_id, validate_session_id
 
-__all__ = ["CallStats", "MediaCall"]
+__all__ = ["ENDPOINTING", "CallStats", "MediaCall"]
+
+ENDPOINTING = ("server", "gateway")  # customParameters.endpointing: who ends the caller's turn
 
 FRAME_BYTES = 160  # 20 ms of 8 kHz μ-law, the frame telephony gateways play
 _CLOSE_POLICY, _CLOSE_RETRY_LATER, _CLOSE_UNSUPPORTED, _CLOSE_BAD_DATA = 1008, 1013, 1003, 1007
@@ -75,17 +81,18 @@ class CallStats:
     clears: int = 0
     marks_sent: int = 0
     marks_played: int = 0
-    # End of the caller's utterance to the first reply audio sent, per turn (ms).
+    # End of the caller's utterance (server endpointing: of their speech) to the first reply audio sent (ms).
     voice_to_voice_ms: list[float] = field(default_factory=list)
 
 
 class MediaCall:
     """The call on one accepted socket."""
 
-    def __init__(self, websocket: WebSocket, state: ServiceState, driver: TurnDriver | None = None) -> None:
+    def __init__(self, websocket: WebSocket, state: ServiceState) -> None:
         self.ws = websocket
         self.state = state
-        self.driver = driver or ExplicitEndpointing(self, max_seconds=state.settings.max_audio_seconds)
+        self.driver: TurnDriver | None = None  # chosen at ``start``
+        self.endpointing = ""
         self.stats = CallStats()
         self.session_id: str | None = None
         self.stream_sid = ""
@@ -108,14 +115,45 @@ class MediaCall:
     async def end_of_turn(self, utterance: AudioInput) -> None:
         """Queue a turn on the utterance (turns run one after another)."""
         self._in_flight += 1
-        await self._turns.put((utterance, time.perf_counter()))
+        await self._turns.put((utterance, time.monotonic()))
 
     async def barge_in(self) -> None:
         """Drop the bot audio not yet played and stop sending the current reply."""
         self._muted_reply = self._reply
+        await self.clear()
+
+    # -- what the server's endpointing uses (``media.realtime.PhoneLine``) -------------------------
+
+    async def send_audio(self, audio: bytes, mark: str, dropped: Callable[[], bool]) -> float | None:
+        """Send μ-law ``audio`` as 20 ms ``media`` frames, then ``mark``; stop once ``dropped()``.
+
+        Returns the clock time (``time.monotonic``) the first frame went, None if none did."""
+        first: float | None = None
+        for start in range(0, len(audio), FRAME_BYTES):
+            if dropped():
+                return first
+            await self._send(media_message(self.stream_sid, audio[start:start + FRAME_BYTES]))
+            if first is None:
+                first = time.monotonic()
+        self._unplayed.add(mark)
+        self.stats.marks_sent += 1
+        await self._send(mark_message(self.stream_sid, mark))
+        return first
+
+    async def clear(self) -> None:
+        """Have the gateway drop every frame it has not played."""
         self._unplayed.clear()
         self.stats.clears += 1
         await self._send(clear_message(self.stream_sid))
+
+    def turn_done(self, ok: bool, voice_to_voice_ms: float | None) -> None:
+        """Count one finished turn."""
+        if ok:
+            self.stats.turns += 1
+        else:
+            self.stats.failed_turns += 1
+        if voice_to_voice_ms is not None:
+            self.stats.voice_to_voice_ms.append(voice_to_voice_ms)
 
     # -- the socket ------------------------------------------------------------------------
 
@@ -147,8 +185,9 @@ class MediaCall:
             except ProtocolError as exc:
                 raise _RefusedError(_CLOSE_BAD_DATA, str(exc)[:120]) from None
             if isinstance(parsed, Stop):
-                await self._need_start()
-                await self.driver.on_stop()
+                driver = await self._need_start()
+                await driver.on_stop()
+                self.driver = None  # it has finished
                 return
             await self._handle(parsed)
 
@@ -158,7 +197,7 @@ class MediaCall:
         if isinstance(message, Start):
             await self._start(message)
             return
-        await self._need_start()
+        driver = await self._need_start()
         if isinstance(message, Media):
             if message.media.track not in ("inbound", "inbound_track"):
                 return
@@ -166,16 +205,17 @@ class MediaCall:
                 audio = message.media.audio()
             except ProtocolError as exc:
                 raise _RefusedError(_CLOSE_BAD_DATA, str(exc)) from None
-            await self.driver.on_audio(mulaw.decode(audio), mulaw.PHONE_RATE)
+            await driver.on_audio(mulaw.decode(audio), mulaw.PHONE_RATE)
         elif message.mark.name in self._unplayed:
             self._unplayed.discard(message.mark.name)
             self.stats.marks_played += 1
         elif not message.mark.name.startswith("reply-"):  # a late echo of a cleared mark is no utterance
-            await self.driver.on_caller_mark(message.mark.name)
+            await driver.on_caller_mark(message.mark.name)
 
-    async def _need_start(self) -> None:
-        if self.session_id is None:
+    async def _need_start(self) -> TurnDriver:
+        if self.driver is None:
             raise _RefusedError(_CLOSE_BAD_DATA, "'start' must come before media, marks and stop")
+        return self.driver
 
     async def _start(self, message: Start) -> None:
         if self.session_id is not None:
@@ -200,6 +240,24 @@ class MediaCall:
         except InvalidSessionIdError as exc:
             raise _RefusedError(_CLOSE_BAD_DATA, exc.message[:120]) from None
         self.stream_sid = message.stream_sid or info.stream_sid or self.session_id
+        self.endpointing = params.get("endpointing", self.state.settings.media_endpointing).strip().lower()
+        if self.endpointing not in ENDPOINTING:
+            raise _RefusedError(_CLOSE_BAD_DATA, "customParameters.endpointing is 'server' or 'gateway'")
+        self.driver = self._driver()
+
+    def _driver(self) -> TurnDriver:
+        assert self.session_id is not None
+        if self.endpointing == "gateway":
+            return ExplicitEndpointing(self, max_seconds=self.state.settings.max_audio_seconds)
+        from orchestrator.service.media.realtime import ServerEndpointing  # imports the engine (onnxruntime)
+
+        try:
+            detector = load_vad(self.state.settings)
+        except VoicebotError as exc:
+            logger.error("media call: the voice-activity detector cannot start: {}", exc.message)
+            raise _RefusedError(_CLOSE_RETRY_LATER, "server endpointing is unavailable; use endpointing=gateway"
+                                ) from None
+        return ServerEndpointing(self, self.state, self.session_id, detector)
 
     def _authenticate(self, key: str | None) -> Principal:
         try:
@@ -227,29 +285,19 @@ class MediaCall:
         async def speak(index: int, samples: np.ndarray, rate: int) -> None:
             if self._muted_reply == reply:
                 return
-            await self._speak_piece(reply, index, samples, rate)
-            if not first_sent:
-                first_sent.append(time.perf_counter())
-                self.stats.voice_to_voice_ms.append(round((first_sent[0] - ended_at) * 1000.0, 1))
+            audio = await asyncio.to_thread(mulaw.to_phone, samples, rate)
+            sent = await self.send_audio(audio, f"reply-{reply}-{index}", lambda: self._muted_reply == reply)
+            if sent is not None and not first_sent:
+                first_sent.append(sent)
 
         try:
             await self.state.run_turn(self.session_id, audio=utterance, on_audio_chunk=speak)
-            self.stats.turns += 1
         except (VoicebotError, ServiceProblemError) as exc:
             # The turn's error event says why; the call goes on with the next utterance.
-            self.stats.failed_turns += 1
             logger.info("media call {}: turn failed: {}", self.session_id, exc)
-
-    async def _speak_piece(self, reply: int, index: int, samples: np.ndarray, rate: int) -> None:
-        audio = await asyncio.to_thread(mulaw.to_phone, samples, rate)
-        for start in range(0, len(audio), FRAME_BYTES):
-            if self._muted_reply == reply:
-                return
-            await self._send(media_message(self.stream_sid, audio[start:start + FRAME_BYTES]))
-        name = f"reply-{reply}-{index}"
-        self._unplayed.add(name)
-        self.stats.marks_sent += 1
-        await self._send(mark_message(self.stream_sid, name))
+            self.turn_done(False, None)
+            return
+        self.turn_done(True, round((first_sent[0] - ended_at) * 1000.0, 1) if first_sent else None)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -262,6 +310,9 @@ class MediaCall:
 
     async def _finish(self) -> None:
         """Let every queued turn complete (nothing the caller said is lost), then close."""
+        if self.driver is not None:  # the gateway went away without ``stop``
+            with contextlib.suppress(Exception):
+                await self.driver.close()
         if self._worker is not None:
             await self._turns.put(None)
             with contextlib.suppress(Exception):

@@ -5,10 +5,10 @@ that the bot did not; it calls ``CallControl.end_of_turn`` with the
 utterance and ``CallControl.barge_in`` when the caller talks over the bot.
 
 ``ExplicitEndpointing`` is the driver for gateways that endpoint themselves
-(and for scripted callers): a gateway mark ends the utterance, and ``stop``
-ends the last one. The real-time engine of the browser (server-side
-endpointing, speculative STT, barge-in on speech) plugs in here as another
-driver, so the socket code does not change.
+(``customParameters.endpointing = "gateway"``): a gateway mark ends the
+utterance, and ``stop`` ends the last one. The default driver is
+``media.realtime.ServerEndpointing``, the browser's real-time engine
+(server-side endpointing, speculative STT, barge-in on speech).
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ class TurnDriver(Protocol):
         """The stream ended; a turn still open should be run now."""
         ...
 
+    async def close(self) -> None:
+        """The gateway went away without ``stop``: stop listening (turns under way still finish)."""
+        ...
+
 
 class ExplicitEndpointing:
     """Buffers the caller's audio; a gateway mark (or ``stop``) ends the utterance."""
@@ -94,3 +98,7 @@ class ExplicitEndpointing:
         utterance = self._utterance()
         if utterance is not None:
             await self.call.end_of_turn(utterance)
+
+    async def close(self) -> None:
+        """Audio with no mark after it is dropped: the gateway hung up before the caller's turn ended."""
+        self._pcm, self._samples = [], 0
