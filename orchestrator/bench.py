@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 
 from orchestrator.audio import TARGET_RATE, encode_wav, resample
 from orchestrator.bench_live import Clip, LiveFigures, barge_in, endpointed, first_piece_cached
@@ -40,6 +39,7 @@ from orchestrator.pii.bench import redact_100kb_ms
 from orchestrator.pipeline import Pipeline, TurnResult
 from orchestrator.runtime import build_pipeline, load_tts, load_vad, warm_in_background
 from orchestrator.sessions.sqlite import SqliteSessionStore
+from orchestrator.startup import measure_startup
 from orchestrator.textmetrics import wer
 from orchestrator.trace import JsonlSink, Tracer
 from orchestrator.tts.base import TTS
@@ -111,10 +111,6 @@ def _clip(voice: TTS, text: str) -> Clip:
                 speech_start_s=_PAD_S, speech_end_s=_PAD_S + len(speech) / voice.sample_rate)
 
 
-def _process_age_s() -> float:
-    return time.time() - psutil.Process().create_time()
-
-
 def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -157,7 +153,7 @@ def _cache_lookups(settings: Settings) -> dict[str, Any] | None:
     from orchestrator.cache.bench import lookup_bench
     from orchestrator.cache.encoders import load_cache_encoder
 
-    encoder = load_cache_encoder(settings.cache_encoder)
+    encoder = load_cache_encoder(settings.cache_encoder, settings.models_dir)
     sizes = {f"{n // 1000}k": lookup_bench(encoder, n, threshold=settings.cache_threshold) for n in (1_000, 100_000)}
     return {**sizes, "target_p50_at_100k": CACHE_LOOKUP_TARGET_MS,
             "target_met": sizes["100k"]["p50"] <= CACHE_LOOKUP_TARGET_MS}
@@ -245,6 +241,9 @@ async def run_bench(
 ) -> dict[str, Any]:
     """Run ``turns`` voice turns three ways and return the report (see ``voicebot bench --help``)."""
     load_before = _load()
+    # Start-up and memory of the default stack in a process of its own, before the bench loads anything,
+    # so neither the bench's extras nor its CPU use count against them.
+    startup = measure_startup(settings.model_dump_json())
     with tempfile.TemporaryDirectory(prefix="voicebot-bench-") as tmp:
         scratch = Path(tmp)
         load_start = time.perf_counter()
@@ -259,9 +258,7 @@ async def run_bench(
         detector = load_vad(settings)
         phrases = warm_in_background(pipeline)  # as the app starts: ready once the models are warm
         load_s = round(time.perf_counter() - load_start, 2)
-        ready_s = round(_process_age_s(), 2)
         phrases.join()  # every figure below with the fixed phrases cached, as a running app has them
-        phrases_s = round(_process_age_s(), 2)
         voice = _caller_voice(settings)
         texts = [BENCH_UTTERANCES[i % len(BENCH_UTTERANCES)] for i in range(turns)]
         opener, clips = _clip(voice, OPENER), [_clip(voice, t) for t in texts]
@@ -292,10 +289,13 @@ async def run_bench(
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
     report.update({
-        "peak_rss_mb": round(rss / 1e6, 1),
+        # The app's figures, from the start-up probe's own process (orchestrator/startup.py).
+        "peak_rss_mb": startup.get("peak_rss_mb"),
+        "startup_to_ready_s": startup.get("startup_to_ready_s"),  # process start to models loaded and warm
+        "startup": startup,  # its breakdown: marks, each model's load, whether torch was imported
+        # This process: the default stack plus the bench's caller voice, clips, runs and reports.
+        "bench_process_peak_rss_mb": round(rss / 1e6, 1),
         "load_s": load_s,
-        "startup_to_ready_s": ready_s,  # process start to models loaded and warm
-        "startup_to_phrases_cached_s": phrases_s,  # ... and every fixed phrase synthesised (in the background)
         "endpoint_stop_ms": settings.endpoint_stop_ms,
         "machine": {"cpus": os.cpu_count(), "load_avg_1m_before": load_before, "load_avg_1m_after": _load()},
     })
@@ -316,8 +316,8 @@ def _targets(stt: str, report: dict[str, Any]) -> dict[str, Any]:
     met: dict[str, bool | None] = {
         name: (measured[name]["p50"] <= limit if measured[name]["n"] else None) for name, limit in targets.items()
     }
-    met["startup_to_ready_s"] = report["startup_to_ready_s"] <= STARTUP_TARGET_S
-    met["peak_rss_mb"] = report["peak_rss_mb"] <= PEAK_RSS_TARGET_MB
+    for name, limit in (("startup_to_ready_s", STARTUP_TARGET_S), ("peak_rss_mb", PEAK_RSS_TARGET_MB)):
+        met[name] = report[name] <= limit if report[name] is not None else None  # None: the probe failed
     met["no_split_or_dropped_turn"] = report["questions_split"] == 0 and report["turns_dropped"] == 0
     return {
         "targets_ms": {**targets, "startup_to_ready_s": STARTUP_TARGET_S, "peak_rss_mb": PEAK_RSS_TARGET_MB},

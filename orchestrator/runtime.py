@@ -7,6 +7,7 @@ instance per backend configuration and every session shares it.
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -29,8 +30,8 @@ from orchestrator.stt import STT, STT_BACKENDS
 from orchestrator.trace import EventBus, JsonlSink, Tracer
 from orchestrator.tts import TTS, TTS_BACKENDS
 
-__all__ = ["BUS", "build_pipeline", "default_store", "default_tracer", "load_backends", "load_tts", "load_vad",
-           "warm_in_background"]
+__all__ = ["BUS", "build_pipeline", "default_store", "default_tracer", "load_backends", "load_timings", "load_tts",
+           "load_vad", "warm_in_background"]
 
 # The in-process live bus the UI subscribes to.
 BUS = EventBus()
@@ -38,7 +39,9 @@ BUS = EventBus()
 _lock = threading.Lock()
 _backends: dict[tuple[Any, ...], Any] = {}
 _loading: dict[tuple[Any, ...], threading.Lock] = {}
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicebot-load")
+_timings: dict[str, dict[str, float]] = {}  # "stt:whisper-base" -> start and duration, perf_counter seconds
+# The loaders spend their time in ONNX Runtime, CTranslate2 and file reads, which release the GIL.
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="voicebot-load")
 
 
 def _cached(key: tuple[Any, ...], factory: Any) -> Any:
@@ -51,10 +54,18 @@ def _cached(key: tuple[Any, ...], factory: Any) -> Any:
         with _lock:
             if key in _backends:
                 return _backends[key]
+        start = time.perf_counter()
         made = factory()
         with _lock:
             _backends[key] = made
+            _timings[f"{key[0]}:{key[1]}"] = {"start": start, "s": time.perf_counter() - start}
         return made
+
+
+def load_timings() -> dict[str, dict[str, float]]:
+    """When each backend this process loaded began loading (``perf_counter`` s) and how long it took (s)."""
+    with _lock:
+        return {name: dict(t) for name, t in _timings.items()}
 
 
 def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
@@ -81,12 +92,13 @@ def load_backends(settings: Settings) -> tuple[STT, TTS, DialogBackend]:
     )
     if settings.stt == "fake":
         stt_key += (settings.fake_transcripts,)
+    voice = _POOL.submit(load_tts, settings, settings.tts)  # the voice loads while Whisper does
     try:
         stt = _cached(stt_key, lambda: STT_BACKENDS.create(settings.stt, settings))
-        tts = load_tts(settings, settings.tts)
-    finally:
+    finally:  # each loader's ConfigError, if any, is raised here, the dialog's first
         if loading is not None:
-            dialog = loading.result()  # its ConfigError, if any, is raised here
+            dialog = loading.result()
+        tts = voice.result()
     return stt, tts, dialog
 
 

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -68,12 +69,15 @@ class HashingEncoder:
         return out
 
 
-def load_cache_encoder(name: str) -> SentenceEncoder:
-    """The encoder named by ``VOICEBOT_CACHE_ENCODER``; MiniLM loads once per process, offline."""
+def load_cache_encoder(name: str, models_dir: Path | None = None) -> SentenceEncoder:
+    """The encoder named by ``VOICEBOT_CACHE_ENCODER``; MiniLM loads once per process, offline.
+
+    With ``models_dir`` MiniLM runs on ONNX Runtime (``orchestrator.nlu.embeddings.load_encoder``).
+    """
     if name == "hashing":
         return HashingEncoder()
     if name == "minilm":
         from orchestrator.nlu.embeddings import load_encoder
 
-        return load_encoder()
+        return load_encoder(models_dir)
     raise ConfigError(f"unknown cache encoder {name!r}: choose one of {', '.join(ENCODERS)}")

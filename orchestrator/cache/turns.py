@@ -207,7 +207,7 @@ def load_turn_cache(settings: Settings, dialog: DialogBackend | None = None) -> 
     if not settings.cache:
         return None
     cache = SemanticCache(
-        load_cache_encoder(settings.cache_encoder),
+        load_cache_encoder(settings.cache_encoder, settings.models_dir),
         open_cache_store(settings),
         threshold=settings.cache_threshold,
         topic_threshold=settings.cache_topic_threshold,

@@ -47,7 +47,7 @@ def _opened(settings: Settings) -> Iterator[CacheStore]:
 def _semantic(settings: Settings, store: CacheStore, dialog: DialogBackend | None = None) -> SemanticCache:
     """The cache as the pipeline sees it (loads the encoder): its scope and today's version."""
     cache = SemanticCache(
-        load_cache_encoder(settings.cache_encoder), store, threshold=settings.cache_threshold,
+        load_cache_encoder(settings.cache_encoder, settings.models_dir), store, threshold=settings.cache_threshold,
         topic_threshold=settings.cache_topic_threshold, ttl_s=settings.cache_ttl_s, scope=session_scope(settings),
         version=session_version(settings, dialog).id,
     )
@@ -211,7 +211,7 @@ def tune_command(
         labelled = load_pairs(pairs)
         grid = thresholds_between(low, high, step)
         report = tune(
-            load_cache_encoder(settings.cache_encoder), labelled, grid, margin=margin,
+            load_cache_encoder(settings.cache_encoder, settings.models_dir), labelled, grid, margin=margin,
             topic_threshold=settings.cache_topic_threshold,
         )
     report["current_threshold"] = settings.cache_threshold

@@ -272,4 +272,4 @@ def _dec(value: Any) -> Decimal:
 def _create(settings: Settings) -> RulesDialog:
     from orchestrator.nlu.intents import load_intent_classifier
 
-    return RulesDialog(load_intent_classifier(settings.intent_classifier))
+    return RulesDialog(load_intent_classifier(settings.intent_classifier, settings.models_dir))

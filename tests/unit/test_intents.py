@@ -152,7 +152,7 @@ TOY_EXAMPLES = {
 def toy(monkeypatch: pytest.MonkeyPatch) -> EmbeddingIntentClassifier:
     """The real classifier over the toy examples, with the hashing stand-in instead of MiniLM."""
     encoder = Encoder(HashingModel())
-    monkeypatch.setattr(embeddings, "load_encoder", lambda: encoder)
+    monkeypatch.setattr(embeddings, "load_encoder", lambda *_dir: encoder)
     return EmbeddingIntentClassifier(examples=TOY_EXAMPLES)
 
 
@@ -173,7 +173,7 @@ def test_safe_rules_decide_before_the_head(toy):
 
 def test_below_the_threshold_keywords_answer_then_out_of_scope(monkeypatch: pytest.MonkeyPatch):
     encoder = Encoder(HashingModel())
-    monkeypatch.setattr(embeddings, "load_encoder", lambda: encoder)
+    monkeypatch.setattr(embeddings, "load_encoder", lambda *_dir: encoder)
     unsure = EmbeddingIntentClassifier(threshold=1.0, examples=TOY_EXAMPLES)
 
     by_keyword = unsure.classify("zzz mortgage qqq")
