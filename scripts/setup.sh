@@ -54,6 +54,8 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   # (or an unpinned torch pulled in by sentence-transformers) fetches a multi-GB CUDA build.
   .venv/bin/python -m pip install -q -c constraints.txt "torch==2.13.0"
   .venv/bin/python -m pip install -q -c constraints.txt -e ".${extras}"
+  log "exporting MiniLM to ONNX once for this installation (so the app never loads torch)"
+  .venv/bin/python -m orchestrator.nlu.minilm_onnx --prepare >/dev/null
   echo "$want" > "$stamp"
 else
   log "Python packages already installed"

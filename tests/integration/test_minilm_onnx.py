@@ -11,6 +11,7 @@ import pytest
 
 from orchestrator.nlu.embeddings import load_encoder
 from orchestrator.nlu.intents import EmbeddingIntentClassifier, load_intent_classifier
+from orchestrator.nlu.minilm_onnx import install_dir
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.models
@@ -29,7 +30,8 @@ def test_the_onnx_encoder_gives_sentence_transformers_vectors(models_dir: Path):
     torch = load_encoder()
 
     assert (onnx.backend, torch.backend) == ("onnx", "torch")
-    assert list(models_dir.glob("all-minilm-l6-v2-*.onnx"))
+    # exported once for the installation (scripts/setup.sh), or for this home where that cannot be written
+    assert list(install_dir().glob("all-minilm-l6-v2-*.onnx")) or list(models_dir.glob("all-minilm-l6-v2-*.onnx"))
     np.testing.assert_allclose(onnx.encode(TEXTS), torch.encode(TEXTS), atol=1e-5)
 
 

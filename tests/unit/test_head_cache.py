@@ -79,3 +79,31 @@ def test_a_second_classifier_reads_the_head_and_fits_nothing(monkeypatch: pytest
 
     assert second.scores("send money to my sister") == first.scores("send money to my sister")
     assert second.classify("what is my balance please") == first.classify("what is my balance please")
+
+
+def test_the_onnx_graph_is_exported_once_for_the_installation_or_else_for_the_home(tmp_path, monkeypatch):
+    from orchestrator.nlu import minilm_onnx
+
+    model_dir = tmp_path / "minilm"
+    model_dir.mkdir()
+    (model_dir / "model.safetensors").write_bytes(b"weights")
+    exported: list[Path] = []
+
+    def export(_model: Path, target: Path) -> None:
+        exported.append(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"graph")
+
+    monkeypatch.setattr(minilm_onnx, "export_onnx", export)
+    shared = tmp_path / "install"
+    monkeypatch.setattr(minilm_onnx, "install_dir", lambda: shared)
+    first = minilm_onnx.find_or_export(model_dir, tmp_path / "home-a" / "models")
+    again = minilm_onnx.find_or_export(model_dir, tmp_path / "home-b" / "models")
+    assert first == again and first.parent == shared and exported == [first]  # a second home reuses it
+
+    locked = tmp_path / "read-only"
+    locked.mkdir(mode=0o555)
+    monkeypatch.setattr(minilm_onnx, "install_dir", lambda: locked / "share")
+    monkeypatch.setattr(minilm_onnx.os, "access", lambda _path, _mode: False)  # root ignores the mode bits
+    own = minilm_onnx.find_or_export(model_dir, tmp_path / "home-c" / "models")
+    assert own.parent == tmp_path / "home-c" / "models" and own.is_file()
