@@ -14,6 +14,8 @@ The rules, in order (``classify``):
    account 6+, phone 7+.
 5. By shape: nine digits grouped 3-2-4, or a valid SSN, is an SSN; ten digits,
    eleven starting with 1, or a run behind a plus sign is a phone number.
+6. Any other run longer than a card (20+ digits) that is no amount is masked:
+   that is an IBAN or an account number whose cue was misheard.
 
 Check digits come from python-stdnum. Each text has a budget of check-digit
 tests; past it, every further long run is masked unchecked (only hostile
@@ -156,4 +158,5 @@ def classify(text: str, run: Run, cues: CueIndex, budget: Budget) -> str | None:
             return "number"
         if found:
             return "card"
-    return _by_cue(cues.before(run.start), n) or _by_shape(text, run)
+    # Longer than any card and no amount: an IBAN or account whose cue Whisper mangled ("IbanezTE0374...").
+    return _by_cue(cues.before(run.start), n) or _by_shape(text, run) or ("number" if n > _CARD_MAX else None)
