@@ -16,6 +16,7 @@ from typing import get_args
 
 from orchestrator.errors import InputError, VoicebotError
 from orchestrator.events import Stage
+from orchestrator.memory import release_freed_memory
 from orchestrator.sessions.base import HistoryEntry, SessionState, SessionStore
 from orchestrator.turn.context import TurnContext
 from orchestrator.turn.result import TurnResult
@@ -87,6 +88,7 @@ class Sessions:
         ctx.state.dialog = answer.memory
         ctx.state.history.append(_entry(ctx, view))
         await self.save(ctx.state)
+        release_freed_memory()  # the turn's buffers are free now: keep RSS level across a long call
         return TurnResult(
             session_id=ctx.session_id,
             turn=ctx.turn,
