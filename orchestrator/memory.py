@@ -40,14 +40,17 @@ def _load_trim() -> Callable[[int], int] | None:
 _TRIM = _load_trim()
 
 
-def trim_now() -> bool:
-    """Return free heap pages to the system now; False where that is not possible or was done under a second ago."""
+def trim_now(*, force: bool = False) -> bool:
+    """Return free heap pages to the system now; False where that is not possible or was done under a second ago.
+
+    ``force`` skips the once-a-second limit (a soak trims before each sample, so it measures memory held).
+    """
     global _last
     if _TRIM is None:
         return False
     with _lock:
         now = time.monotonic()
-        if now - _last < _MIN_INTERVAL_S:
+        if not force and now - _last < _MIN_INTERVAL_S:
             return False
         _last = now
     _TRIM(0)

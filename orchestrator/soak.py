@@ -4,7 +4,9 @@ The caller plays the load test's conversations one after another, each in a
 new session, as a long-lived app process would. The warm-up is the first
 ``WARMUP_TURNS`` turns (a fifth of a shorter run): every conversation has been
 played many times by then. From its end on, RSS and open descriptors are
-sampled every ``SAMPLE_EVERY`` turns; the growth is the highest sample after
+sampled every ``SAMPLE_EVERY`` turns, each after the allocator has handed
+freed heap back (``orchestrator.memory``: what glibc keeps for reuse swings by
+hundreds of MB from turn to turn and is no leak); the growth is the highest sample after
 warm-up against the RSS at its end, so a step that comes and goes counts as
 much as one that stays. The soak passes when that growth is below
 ``RSS_GROWTH_LIMIT_PCT`` and no sample holds more descriptors than at the end
@@ -25,6 +27,7 @@ import psutil
 from orchestrator.audit import AuditSink, load_audit_key
 from orchestrator.config import Settings
 from orchestrator.load.callers import CONVERSATIONS
+from orchestrator.memory import trim_now
 from orchestrator.pipeline import Pipeline
 from orchestrator.sessions.sqlite import SqliteSessionStore
 from orchestrator.trace import JsonlSink, Tracer
@@ -48,6 +51,8 @@ def soak_pipeline(settings: Settings, scratch: Path) -> Pipeline:
 
 
 def _sample(process: psutil.Process) -> tuple[float, int]:
+    # Freed heap the allocator still holds is no leak: hand it back first, as the app does after each turn.
+    trim_now(force=True)
     return process.memory_info().rss / 2**20, process.num_fds()
 
 

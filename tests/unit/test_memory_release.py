@@ -43,5 +43,5 @@ def test_trims_are_at_most_once_a_second(monkeypatch):
     monkeypatch.setattr(memory, "_TRIM", lambda pad: calls.append(pad) or 1)
     monkeypatch.setattr(memory, "_last", 0.0)
 
-    assert [memory.trim_now(), memory.trim_now()] == [True, False]
-    assert calls == [0]
+    assert [memory.trim_now(), memory.trim_now(), memory.trim_now(force=True)] == [True, False, True]
+    assert calls == [0, 0]
