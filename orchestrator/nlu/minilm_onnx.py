@@ -79,7 +79,8 @@ def _export_here(model_dir: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    model = AutoModel.from_pretrained(str(model_dir))
+    model.train(False)  # inference mode: no dropout
 
     class _Hidden(torch.nn.Module):
         def __init__(self) -> None:
