@@ -4,7 +4,7 @@ The rules, in order (``classify``):
 
 1. A formatted amount ("25,000", "1,995.91", "6.5") or a short number next to
    a currency or a unit ("$25000", "48 months") is kept, except a bare decimal
-   right after a CVV, PIN or SSN cue ("security code is 5.76": Whisper's pause).
+   right after a card, CVV, PIN or SSN cue ("security code is 5.76": Whisper's pause).
 2. A run too long to parse, or of more than 40 digits, is masked whole:
    nobody reads out that much, and looking inside it is what an attacker wants.
 3. A run of 13+ digits with a Luhn-valid window of 13-19 digits that starts
@@ -38,8 +38,9 @@ __all__ = ["Budget", "classify", "worth_parsing"]
 MAX_DIGITS = 40
 _CARD_MIN, _CARD_MAX = 13, 19
 _AMOUNT_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+")
-# A decimal after one of these cues is the code itself, not an amount (amounts carry a unit or "$").
-_DECIMAL_CUES = frozenset({"cvv", "pin", "ssn"})
+# A decimal after one of these cues is the number itself, not an amount (amounts carry a unit or "$"):
+# Whisper wrote "My card number is 4.60595745487." A card cue still needs 10+ digits (rule 4).
+_DECIMAL_CUES = frozenset({"cvv", "pin", "ssn", "card"})
 _CURRENCY_BEFORE = frozenset("$£€¥₹")
 _UNIT_AFTER_RE = re.compile(
     r"(?i)\s?(?:%|percent\b|per ?cent\b|dollars?\b|bucks\b|pounds?\b|quid\b|euros?\b|cents?\b|pence\b|usd\b|gbp\b"

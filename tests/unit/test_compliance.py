@@ -217,6 +217,11 @@ def test_a_run_longer_than_any_card_is_masked_whatever_cue_was_heard(text):
     assert "74751508" not in digits and "0811" not in digits
 
 
+def test_a_card_number_whisper_wrote_as_a_decimal_is_masked_and_a_card_fee_is_kept():
+    assert "60595745487" not in redact("My card number is 4.60595745487. I'd like to pay my bill.")
+    assert redact("The card fee is 4.99 a month.") == "The card fee is 4.99 a month."
+
+
 def test_a_misheard_card_after_the_word_card_is_masked_even_without_luhn():
     # Whisper heard the leading "four" as "for": fifteen ones fail Luhn but are still a card number.
     assert redact("My card number is for 1111 1111 1111 111, it was stolen") == (
