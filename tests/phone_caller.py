@@ -24,10 +24,21 @@ import numpy as np
 import soundfile as sf
 from starlette.testclient import WebSocketTestSession
 
-__all__ = ["PhoneCaller", "mulaw_wav", "read_mulaw_wav", "speech_end_s"]
+__all__ = ["PhoneCaller", "audio_bytes_before_marks", "mulaw_wav", "read_mulaw_wav", "speech_end_s"]
 
 FRAME = 160  # 20 ms of 8 kHz μ-law
 _SILENCE = b"\xff" * FRAME
+
+
+def audio_bytes_before_marks(messages: list[dict[str, Any]]) -> list[int]:
+    """Bytes of bot audio (8 kHz mu-law, one per sample) sent before each mark, and after the last one."""
+    counts = [0]
+    for message in messages:
+        if message["event"] == "media":
+            counts[-1] += len(base64.b64decode(message["media"]["payload"]))
+        elif message["event"] == "mark":
+            counts.append(0)
+    return counts
 
 
 def mulaw_wav(path: Path, samples: np.ndarray, rate: int, lead_s: float = 0.25) -> Path:

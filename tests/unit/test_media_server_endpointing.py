@@ -21,6 +21,7 @@ from orchestrator.service.media import mulaw
 from orchestrator.sessions.sqlite import SqliteSessionStore
 from orchestrator.stt.fake import FakeSTT
 from tests.conftest import make_pipeline
+from tests.phone_caller import audio_bytes_before_marks
 from tests.service_client import add_key, service_client
 
 SILENCE = b"\xff" * 160  # 20 ms of μ-law zero
@@ -81,12 +82,7 @@ def test_without_caller_marks_the_server_ends_the_turn_and_marks_each_piece(fake
     marks = [m["mark"]["name"] for m in seen if m["event"] == "mark"]
     assert len(marks) == len(pieces) >= 2 and len(set(marks)) == len(marks)
     # Each mark follows exactly its piece's audio (8 kHz μ-law; the player puts 120 ms between pieces).
-    audio_before = [0]
-    for message in seen:
-        if message["event"] == "media":
-            audio_before[-1] += len(base64.b64decode(message["media"]["payload"]))
-        elif message["event"] == "mark":
-            audio_before.append(0)
+    audio_before = audio_bytes_before_marks(seen)
     gaps = [0.0] + [0.12] * (len(pieces) - 1)
     for piece, gap, nbytes in zip(pieces, gaps, audio_before, strict=False):
         assert abs(nbytes / 8000 - piece.audio_s - gap) < 0.01

@@ -22,6 +22,7 @@ from orchestrator.service.media import mulaw
 from orchestrator.service.media.protocol import ProtocolError, parse_message
 from orchestrator.sessions.sqlite import SqliteSessionStore
 from tests.conftest import make_pipeline
+from tests.phone_caller import audio_bytes_before_marks
 from tests.service_client import add_key, auth, service_client
 
 
@@ -109,12 +110,7 @@ def test_a_scripted_call_gets_the_reply_as_mulaw_with_a_mark_after_each_piece(fa
     spoken = [e for e in JsonlEventSource(fake_settings.logs_dir).read("ws-1") if isinstance(e, TTSChunk)]
     assert marks == [f"reply-1-{e.index}" for e in spoken] and len(marks) >= 2
     # Each mark follows exactly its piece's audio: 8 kHz μ-law, one byte per sample.
-    audio_before = [0]
-    for message in seen:
-        if message["event"] == "media":
-            audio_before[-1] += len(base64.b64decode(message["media"]["payload"]))
-        elif message["event"] == "mark":
-            audio_before.append(0)
+    audio_before = audio_bytes_before_marks(seen)
     for piece, nbytes in zip(spoken, audio_before, strict=False):
         assert abs(nbytes / 8000 - piece.audio_s) < 0.01
     state = SqliteSessionStore(fake_settings.sessions_dir / "sessions.db").load("ws-1")
