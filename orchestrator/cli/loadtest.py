@@ -20,7 +20,9 @@ def load_test(
     url: Annotated[str, typer.Option("--url", help="The service, e.g. http://127.0.0.1:8080.")],
     key: Annotated[str, typer.Option("--key", envvar="VOICEBOT_API_KEY", help="A caller key (or VOICEBOT_API_KEY).")],
     mode: Annotated[str, typer.Option("--mode", help="media (WebSocket callers) or http (text turns).")] = "media",
-    audio: Annotated[Path | None, typer.Option("--audio", help="media: what each caller says (WAV/FLAC).")] = None,
+    audio: Annotated[list[Path] | None, typer.Option(
+        "--audio", help="media: what each caller says (WAV/FLAC); repeat it for several questions, "
+        "said in turn.")] = None,
     callers: Annotated[int, typer.Option("--callers", min=1, max=500, help="Concurrent callers.")] = 20,
     seconds: Annotated[float, typer.Option("--seconds", min=1, max=3600, help="media: how long to call.")] = 60.0,
     turns: Annotated[int, typer.Option("--turns", min=1, max=100_000, help="http: how many turns.")] = 100,
@@ -51,14 +53,16 @@ def load_test(
         fail("--mode is media or http", EXIT_USAGE, as_json=True, category="usage")
     if endpointing not in ("server", "gateway"):
         fail("--endpointing is server or gateway", EXIT_USAGE, as_json=True, category="usage")
-    if mode == "media" and (audio is None or not audio.is_file()):
+    if mode == "media" and not audio:
         fail("--mode media needs --audio FILE (a WAV or FLAC of the caller)", EXIT_USAGE, as_json=True,
              category="usage")
+    for path in audio or []:
+        if not path.is_file():
+            fail(f"--audio {path}: no such file", EXIT_USAGE, as_json=True, category="usage")
     err_console.print(f"load test: {mode}, {callers} caller(s) against {url}", highlight=False, markup=False)
     with voicebot_errors(as_json=True):
         if mode == "media":
-            assert audio is not None
-            result = asyncio.run(run_media(url, key, audio, callers=callers, seconds=seconds, qa_key=qa_key,
+            result = asyncio.run(run_media(url, key, list(audio or []), callers=callers, seconds=seconds, qa_key=qa_key,
                                            reply_timeout_s=reply_timeout, endpointing=endpointing))
         else:
             result = asyncio.run(run_http(url, key, _TEXTS, turns=turns, concurrency=callers))

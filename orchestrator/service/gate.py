@@ -6,6 +6,11 @@ word). The others wait in arrival order, however long that takes: a slow turn
 is not a lost one. Only when ``max_waiting`` turns are already waiting is a
 new one refused, at once, with 503 ``busy`` and a ``Retry-After``: the one
 backpressure signal, never a silent drop.
+
+A turn gives its slot back as soon as its first reply piece is out
+(``Admission.release``): what a caller waits for is the first word, and the
+rest of the reply is synthesised far faster than it plays, so it need not
+hold a queued caller back.
 """
 
 from __future__ import annotations
@@ -16,7 +21,22 @@ from collections.abc import AsyncIterator
 
 from orchestrator.service.problems import ServiceProblemError
 
-__all__ = ["TurnGate"]
+__all__ = ["Admission", "TurnGate"]
+
+
+class Admission:
+    """A turn's slot: held from admission until ``release`` (or the end of its block), given back once."""
+
+    def __init__(self, gate: TurnGate) -> None:
+        self._gate = gate
+        self.released = False
+
+    def release(self) -> None:
+        """Give the slot to the next turn in line; later calls do nothing."""
+        if not self.released:
+            self.released = True
+            self._gate.running -= 1
+            self._gate._slots.release()
 
 
 class TurnGate:
@@ -30,8 +50,10 @@ class TurnGate:
         self.running = 0
 
     @contextlib.asynccontextmanager
-    async def admit(self) -> AsyncIterator[None]:
-        """Wait for a slot (in turn) and hold it for the block; ``ServiceProblemError`` 503 if the queue is full."""
+    async def admit(self) -> AsyncIterator[Admission]:
+        """Wait for a slot (in turn) and hold it for the block, or until its ``release``.
+
+        Raises ``ServiceProblemError`` 503 ``busy`` if the queue is full."""
         if self.waiting >= self.max_waiting and self._slots.locked():
             raise ServiceProblemError(
                 503, "busy", f"the service is at capacity: {self.running} turn(s) running, {self.waiting} waiting; "
@@ -43,11 +65,11 @@ class TurnGate:
         finally:
             self.waiting -= 1
         self.running += 1
+        admission = Admission(self)
         try:
-            yield
+            yield admission
         finally:
-            self.running -= 1
-            self._slots.release()
+            admission.release()
 
     def describe(self) -> dict[str, int]:
         """What /readyz reports of the queue."""

@@ -178,7 +178,7 @@ class _Line:
         return bool(self._words)
 
 
-async def _caller(base: str, key: str, clip: PhoneClip, session: str, deadline: float, result: LoadResult,
+async def _caller(base: str, key: str, clips: list[PhoneClip], session: str, deadline: float, result: LoadResult,
                   idle_s: float, reply_timeout_s: float, endpointing: str, count: list[int]) -> None:
     """One call; ``count`` keeps [turns sent, turns whose reply audio came back], even if the call fails."""
     import websockets
@@ -194,7 +194,7 @@ async def _caller(base: str, key: str, clip: PhoneClip, session: str, deadline: 
         tasks = [asyncio.create_task(line.pump()), asyncio.create_task(line.listen())]
         try:
             while time.monotonic() < deadline:
-                spoken = line.say(clip)
+                spoken = line.say(clips[count[0] % len(clips)])
                 end_at = await spoken
                 # Audio that came while the caller spoke was the last reply still going: not this turn's answer.
                 line.expect_new_reply()
@@ -239,19 +239,27 @@ async def _recorded(client: httpx.AsyncClient, key: str, session: str) -> int | 
     return len(answer.json().get("history", [])) if answer.status_code == 200 else None
 
 
-async def run_media(base: str, key: str, audio: Path, *, callers: int = 20, seconds: float = 60.0,
+async def run_media(base: str, key: str, audio: Path | list[Path], *, callers: int = 20, seconds: float = 60.0,
                     qa_key: str | None = None, idle_s: float = 2.0, reply_timeout_s: float = 300.0,
                     endpointing: str = "server") -> LoadResult:
-    """``callers`` concurrent calls for ``seconds``; lost turns checked against the sessions (needs a qa key)."""
-    clip = phone_clip(audio)
+    """``callers`` concurrent calls for ``seconds``; lost turns checked against the sessions (needs a qa key).
+
+    With several clips, each caller says them in turn, caller ``n`` starting at clip ``n``, so
+    the callers ask different questions at once and hear different replies.
+    """
+    paths = audio if isinstance(audio, list) else [audio]
+    if not paths:
+        raise ValueError("run_media needs at least one clip")
+    clips = [phone_clip(path) for path in paths]
     result = LoadResult("media", callers, seconds, endpointing=endpointing)
     run = uuid.uuid4().hex[:8]
     sessions = [f"load-{run}-{n}" for n in range(callers)]
     deadline = time.monotonic() + seconds
     counts = [[0, 0] for _ in sessions]
     outcomes = await asyncio.gather(
-        *(_caller(base, key, clip, s, deadline, result, idle_s, reply_timeout_s, endpointing, c)
-          for s, c in zip(sessions, counts, strict=True)),
+        *(_caller(base, key, clips[n % len(clips):] + clips[:n % len(clips)], s, deadline, result, idle_s,
+                  reply_timeout_s, endpointing, c)
+          for n, (s, c) in enumerate(zip(sessions, counts, strict=True))),
         return_exceptions=True,
     )
     result.errors += [f"{s}: {type(o).__name__}: {o}" for s, o in zip(sessions, outcomes, strict=True)

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from loguru import logger
 
 from orchestrator.config import Settings
@@ -122,8 +123,15 @@ class ServiceState:
                        on_audio_chunk: AudioChunkCallback | None = None) -> TurnResult:
         """One turn, as every face runs it, with its reply audio kept for ``/audio/{turn}``."""
         pipeline = self.require_pipeline()
-        async with self.gate.admit(), self.holding(session_id):
-            result = await pipeline.run_turn(session_id, text=text, audio=audio, on_audio_chunk=on_audio_chunk)
+        async with self.gate.admit() as admission, self.holding(session_id):
+
+            async def first_piece_frees_the_slot(index: int, samples: np.ndarray, rate: int) -> None:
+                if on_audio_chunk is not None:
+                    await on_audio_chunk(index, samples, rate)
+                admission.release()
+
+            result = await pipeline.run_turn(session_id, text=text, audio=audio,
+                                             on_audio_chunk=first_piece_frees_the_slot)
         try:
             await asyncio.to_thread(self.replies.put, result.session_id, result.turn, result.wav_bytes())
         except (StoreUnavailableError, OSError) as exc:  # the turn is saved; only its audio link is lost

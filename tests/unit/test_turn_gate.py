@@ -55,3 +55,41 @@ def test_a_turn_past_a_full_queue_is_refused_at_once_with_busy_and_retry_after()
 
     problem = asyncio.run(scenario())
     assert problem.status == 503 and problem.category == "busy" and (problem.retry_after or 0) >= 1
+
+
+
+def test_a_released_slot_admits_the_next_turn_while_the_first_block_still_runs():
+    async def scenario() -> tuple[list[str], tuple[int, int]]:
+        gate = TurnGate(concurrency=1, max_waiting=10)
+        order: list[str] = []
+        rest = asyncio.Event()
+
+        async def first() -> None:
+            async with gate.admit() as admission:
+                order.append("first piece")
+                admission.release()
+                admission.release()  # a second release must not give the slot back twice
+                await rest.wait()
+                order.append("first done")
+
+        async def second() -> None:
+            async with gate.admit():
+                order.append("second in")
+
+        one = asyncio.create_task(first())
+        await asyncio.sleep(0.01)
+        two = asyncio.create_task(second())
+        await asyncio.sleep(0.01)
+        rest.set()
+        await asyncio.gather(one, two)
+        # Still one slot: a turn holding it keeps a second one waiting.
+        async with gate.admit():
+            waiter = asyncio.create_task(second())
+            await asyncio.sleep(0.01)
+            held = (gate.running, gate.waiting)
+        await waiter
+        return order, held
+
+    order, held = asyncio.run(scenario())
+    assert order == ["first piece", "second in", "first done", "second in"]
+    assert held == (1, 1)
