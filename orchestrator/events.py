@@ -213,6 +213,8 @@ class TurnEnded(EventBase):
     # True when the turn was cancelled (barge-in) before it finished; ``reached`` is the stage it was in.
     cut: bool = False
     reached: Stage | None = None
+    # True when the caller went on and the turn's words joined the next one: the dialog kept its state.
+    called_off: bool = False
 
 
 class SpeechEnded(EventBase):

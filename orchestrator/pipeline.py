@@ -65,6 +65,7 @@ class Pipeline:
         self._dialog = Dialog(dialog, settings)
         self._answers = CachedAnswers(cache, Compliance(settings, self._dialog))
         self._speech = Speech(tts, (AI_DISCLOSURE, *dialog.fixed_phrases()), cache_size=tts_cache_size)
+        self._called_off: set[str] = set()  # sessions whose running turn is being called off
 
     # The parts, as the faces see them; setting one swaps it in the stage that uses it.
     @property
@@ -137,22 +138,25 @@ class Pipeline:
         sid = validate_session_id(session_id)
         if (text is None) == (audio is None):
             raise ValueError("run_turn takes exactly one of text= or audio=")
-        async with self._sessions.lock(sid):
-            state = await self._sessions.load(sid)
-            ctx = TurnContext.begin(self.tracer, state, "text" if text is not None else "audio", self.backends)
-            try:
-                heard, spoken = await self._stages(ctx, text, audio, on_audio_chunk)
-            except asyncio.CancelledError:
-                await self._sessions.close_cut(ctx)
-                raise
-            except VoicebotError as exc:
-                await self._sessions.close_failed(ctx, exc)
-                raise
-            except Exception as exc:  # a backend bug must still end the turn cleanly
-                wrapped = BackendError(f"{ctx.stage} failed unexpectedly: {exc}", stage=ctx.stage)
-                await self._sessions.close_failed(ctx, wrapped)
-                raise wrapped from exc
-            return await self._sessions.close(ctx, heard, spoken)
+        try:
+            async with self._sessions.lock(sid):
+                state = await self._sessions.load(sid)
+                ctx = TurnContext.begin(self.tracer, state, "text" if text is not None else "audio", self.backends)
+                try:
+                    heard, spoken = await self._stages(ctx, text, audio, on_audio_chunk)
+                except asyncio.CancelledError:
+                    await self._sessions.close_cut(ctx, called_off=sid in self._called_off)
+                    raise
+                except VoicebotError as exc:
+                    await self._sessions.close_failed(ctx, exc)
+                    raise
+                except Exception as exc:  # a backend bug must still end the turn cleanly
+                    wrapped = BackendError(f"{ctx.stage} failed unexpectedly: {exc}", stage=ctx.stage)
+                    await self._sessions.close_failed(ctx, wrapped)
+                    raise wrapped from exc
+                return await self._sessions.close(ctx, heard, spoken)
+        finally:
+            self._called_off.discard(sid)  # a call-off is for the turn running when it was made, never a later one
 
     async def _stages(
         self, ctx: TurnContext, text: str | None, audio: AudioSource | None, on_audio_chunk: AudioChunkCallback | None
@@ -182,6 +186,11 @@ class Pipeline:
     async def set_consent(self, session_id: str, consent: bool) -> None:
         """Record the caller's answer about keeping their voice (the browser's button); a no deletes what was kept."""
         await self._sessions.update(validate_session_id(session_id), functools.partial(press, self.settings, consent))
+
+    def call_off(self, session_id: str) -> None:
+        """The session's running turn is about to be cancelled because the caller went on: its words will join
+        the next turn, so the cancelled one must leave the dialog where it was (``turn_ended.called_off``)."""
+        self._called_off.add(validate_session_id(session_id))
 
     async def mark_cut(self, session_id: str) -> None:
         """The caller barged in on the last reply after its turn had ended (it was still playing): its history

@@ -96,3 +96,8 @@ class Conversation(Protocol):
     async def cut_turn(self, heard: Heard) -> None:
         """The caller barged in: the current reply stops at what was ``heard`` (history marks it cut)."""
         ...
+
+    def call_off_turn(self) -> None:
+        """The running turn is about to be cancelled and its words joined to the caller's next ones: it must
+        leave the dialog as it was."""
+        ...

@@ -76,6 +76,10 @@ class LiveCall:
         live.task = asyncio.create_task(self._answer(live))
         return live.task
 
+    def call_off_turn(self) -> None:
+        """The engine joins the running turn's words to the caller's next ones: the dialog keeps its state."""
+        self.pipeline.call_off(self.session_id)
+
     async def cut_turn(self, heard: Heard) -> None:
         """The caller barged in: note what they heard; the face shows it.
 

@@ -13,11 +13,10 @@ How a turn ends: Silero VAD marks each 32 ms window voiced or not. When the
 caller's voice stops, speech-to-text starts at once on the audio so far (the
 speculation), so the transcript is ready when the stop delay runs out; if the
 voice comes back, that work is dropped. When the silence reaches
-``stop_ms`` the transcript is judged (``judge.turn_completion``): a finished-
-sounding turn ends there, one left mid-thought waits up to ``hold_ms``. If the
-caller goes on after the endpoint but before the bot has said anything, the turn
-is cancelled and the words join the same utterance, so a pause never splits a
-question.
+``stop_ms`` the transcript is judged (``judge.turn_completion``): a finished-sounding
+turn ends there, one left mid-thought waits up to ``hold_ms``. A caller who goes on
+soon after the endpoint calls that turn off (the dialog keeps its state) and the
+words join one utterance, so a pause never splits a question.
 
 Every decision is taken on stream time (samples received), never on the wall
 clock, so a stream fed faster than real time gets the same decisions.
@@ -227,7 +226,7 @@ class RealtimeEngine:
         start = end - WINDOW
         turn, last = self._turn, self._last
         if self._may_join() and turn is not None and last is not None:
-            # The caller went on before the bot said a word: that endpoint was too soon. Join.
+            self._talk.call_off_turn()  # the caller went on before the bot said a word: that endpoint was too soon
             turn.cancel()
             self._turn = None
             last.pauses += 1
@@ -369,11 +368,12 @@ class RealtimeEngine:
             seg.heard = await self._player.stop()
             seg.stopped_at = self._clock()
         heard = seg.heard or Heard(0.0, "", 0.0)
-        # Cut in moments after the endpoint, while the answer is still being made: the caller
-        # had not finished. The cut turn is called off and these words join its utterance.
+        # Cut in moments after the endpoint, while the answer is still being made: the caller had not finished.
         join = self._last is not None and self._turn_running() and self._within_join(seg.onset_at)
         if self._turn_running():
             assert self._turn is not None
+            if join:  # its answer must not stand: its words join these
+                self._talk.call_off_turn()
             self._turn.cancel()
         self._talk.emit(listening.interrupted(heard_ms=heard.ms, heard_text=heard.text, reply_ms=heard.reply_ms,
                                               stop_ms=round((seg.stopped_at - seg.onset_at) * 1000.0, 1)))

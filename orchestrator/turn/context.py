@@ -73,10 +73,11 @@ class TurnContext:
         self.emit(ErrorEvent(stage=stage, category=category, message=message, retryable=retryable,
                              recovered=recovered))
 
-    def end(self, *, ok: bool, voice_to_voice_ms: float | None = None, cut: bool = False) -> TurnEnded:
+    def end(self, *, ok: bool, voice_to_voice_ms: float | None = None, cut: bool = False,
+            called_off: bool = False) -> TurnEnded:
         """Emit the turn's ``turn_ended`` with its timings (a cut one names the stage it was in)."""
         self.timings["total"] = ms_since(self.started)
         return self.emit(TurnEnded(
             ok=ok, total_ms=self.timings["total"], timings_ms=dict(self.timings), voice_to_voice_ms=voice_to_voice_ms,
-            cut=cut, reached=self.stage if cut else None,
+            cut=cut, reached=self.stage if cut else None, called_off=called_off,
         ))

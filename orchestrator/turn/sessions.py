@@ -117,9 +117,15 @@ class Sessions:
         exc.turn_events = tuple(ctx.events)
         await self.save(ctx.state)
 
-    async def close_cut(self, ctx: TurnContext) -> None:
-        """End a cancelled turn: ``turn_ended`` says it was cut; what the dialog had said goes to the history."""
-        ctx.end(ok=False, cut=True)
+    async def close_cut(self, ctx: TurnContext, *, called_off: bool = False) -> None:
+        """End a cancelled turn: ``turn_ended`` says it was cut; what the dialog had said goes to the history.
+
+        A turn ``called_off`` (the caller went on, and its words join the next turn) leaves the
+        dialog as it was, like a failed turn: the joined words are answered from the same place."""
+        ctx.end(ok=False, cut=True, called_off=called_off)
+        if called_off:
+            await self.save(ctx.state)
+            return
         view = TurnView.of(ctx.events)
         if view.reply is not None and ctx.answer is not None:
             ctx.state.dialog = ctx.answer.memory

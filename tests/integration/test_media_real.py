@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from orchestrator.audio import resample, trim_silence
@@ -31,13 +32,18 @@ from tests.service_client import add_key, auth, service_client
 pytestmark = pytest.mark.models
 
 LOAN = "I'd like to borrow twenty five thousand dollars over five years at six point five percent."
-CONFIRM = "Yes, that's right."
+# The server ends the turn in the pause after "Yes." (a complete answer); "That's right." then calls
+# that turn off, whether or not its answer had begun, and joins it: the quote must still come, once.
+CONFIRM = "Yes.|That's right."
+PAUSE_S = 0.9
 HOURS = "What are your opening hours?"
 
 
 def clip(tts: Any, words: str, tmp_path: Path, name: str) -> tuple[bytes, float]:
-    """The words as a μ-law 8 kHz WAV's bytes, and where their speech ends in it (s)."""
-    samples = tts.synthesize(words)
+    """The words as a μ-law 8 kHz WAV's bytes, and where their speech ends in it (s); "|" is a 0.9 s pause."""
+    parts = [tts.synthesize(part) for part in words.split("|")]
+    gap = np.zeros(int(PAUSE_S * tts.sample_rate), dtype=parts[0].dtype)
+    samples = np.concatenate([piece for part in parts for piece in (part, gap)][:-1])
     path = mulaw_wav(tmp_path / f"{name}.wav", samples, tts.sample_rate)
     return read_mulaw_wav(path), speech_end_s(samples, tts.sample_rate)
 
@@ -57,13 +63,20 @@ def open_call(ws: Any, session: str) -> PhoneCaller:
     return PhoneCaller(ws, "MZr")
 
 
-def turn_over(settings: Settings, session: str, turn: int) -> Any:
-    """Done once ``turn`` has ended and a mark came back for each of its pieces."""
+def answered(settings: Settings, session: str) -> list[int]:
+    """The turns that ended with their reply whole (not cut off by the caller going on)."""
+    events = list(JsonlEventSource(settings.logs_dir).read(session))
+    return [e.turn for e in events if e.type == "turn_ended" and e.ok and not e.cut]
+
+
+def answer_out(settings: Settings, session: str, count: int) -> Any:
+    """Done once ``count`` turns were answered and a mark came back for each piece sent whole."""
     def done(seen: list[dict[str, Any]]) -> bool:
-        events = list(JsonlEventSource(settings.logs_dir).read(session))
-        if not any(e.type == "turn_ended" and e.turn == turn for e in events):
+        turns = answered(settings, session)
+        if len(turns) < count:
             return False
-        pieces = sum(1 for e in events if isinstance(e, TTSChunk))
+        events = list(JsonlEventSource(settings.logs_dir).read(session))
+        pieces = sum(1 for e in events if isinstance(e, TTSChunk) and e.turn in turns)
         return sum(1 for m in seen if m["event"] == "mark") >= pieces
     return done
 
@@ -76,10 +89,10 @@ def test_a_phone_caller_without_marks_hears_the_quoted_payment_with_a_mark_after
     voice_to_voice: list[float] = []
     with service_client(settings, pipeline) as client, client.websocket_connect("/v1/media", headers=auth(key)) as ws:
         caller = open_call(ws, "phone-1")
-        for turn, words in enumerate([LOAN, CONFIRM], start=1):
-            audio, end_s = clip(tts, words, tmp_path, f"turn-{turn}")
+        for count, words in enumerate([LOAN, CONFIRM], start=1):
+            audio, end_s = clip(tts, words, tmp_path, f"turn-{count}")
             spoken_end = caller.say(audio, end_s)
-            caller.wait(turn_over(settings, "phone-1", turn))
+            caller.wait(answer_out(settings, "phone-1", count))
             first = caller.first_media_after(spoken_end)
             assert first is not None
             voice_to_voice.append(round((first - spoken_end) * 1000.0, 1))
@@ -89,17 +102,25 @@ def test_a_phone_caller_without_marks_hears_the_quoted_payment_with_a_mark_after
     pipeline.store.close()
     events = list(JsonlEventSource(settings.logs_dir).read("phone-1"))
     assert {"endpoint", "speech_ended"} <= {e.type for e in events}  # the server ended the turns
-    replies = [e for e in events if isinstance(e, DialogReply)]
-    assert [r.turn for r in replies] == [1, 2], [r.text for r in replies]
+    turns = answered(settings, "phone-1")
+    called_off = [e.turn for e in events if e.type == "turn_ended" and e.called_off]
+    assert called_off == [2], [(e.turn, e.type) for e in events]  # "Yes." alone, called off
+    replies = [e for e in events if isinstance(e, DialogReply) and e.turn in turns]
+    assert len(replies) == 2, [(e.turn, e.type) for e in events]
+    assert {"yes", "right"} <= set(re.findall(r"[a-z]+", replies[1].user_text.lower())), replies[1].user_text
     payment = replies[1].figures["payment"]
-    # A mark after each piece, in order, each right after its own audio.
+    # A mark after each piece sent whole, each name once; a clear only for a recorded barge-in.
     marks = [m["mark"]["name"] for m in seen if m["event"] == "mark"]
     pieces = [e for e in events if isinstance(e, TTSChunk)]
-    assert len(marks) == len(pieces) and len(set(marks)) == len(marks)
-    assert not any(m["event"] == "clear" for m in seen)  # nobody talked over the bot
-    second_reply_from = [i for i, m in enumerate(seen) if m["event"] == "mark"][
-        sum(1 for e in pieces if e.turn == 1) - 1]
-    audio = b"".join(base64.b64decode(m["media"]["payload"]) for m in seen[second_reply_from:]
+    assert sum(1 for e in pieces if e.turn in turns) <= len(marks) <= len(pieces)
+    assert len(set(marks)) == len(marks)
+    clears = sum(1 for m in seen if m["event"] == "clear")
+    assert clears == sum(1 for e in events if e.type == "interrupted")
+    # The second answer's audio: after the first answer's last mark and after any clear.
+    first_marks = sum(1 for e in pieces if e.turn == turns[0])
+    starts = [[i for i, m in enumerate(seen) if m["event"] == "mark"][first_marks - 1]]
+    starts += [i for i, m in enumerate(seen) if m["event"] == "clear"]
+    audio = b"".join(base64.b64decode(m["media"]["payload"]) for m in seen[max(starts):]
                      if m["event"] == "media")
     heard = stt.transcribe(trim_silence(resample(mulaw.decode(audio), mulaw.PHONE_RATE, 16_000))).text
     assert payment in re.sub(r"[,\s]", "", heard), (payment, heard)

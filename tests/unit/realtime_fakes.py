@@ -58,6 +58,7 @@ class ScriptedConversation:
     utterances: list[Utterance] = field(default_factory=list)
     cuts: list[Heard] = field(default_factory=list)
     cancelled: int = 0
+    called_off: int = 0
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
 
     def emit(self, event: EventBase) -> None:
@@ -91,6 +92,9 @@ class ScriptedConversation:
 
     async def cut_turn(self, heard: Heard) -> None:
         self.cuts.append(heard)
+
+    def call_off_turn(self) -> None:
+        self.called_off += 1
 
 
 def voice(seconds: float) -> np.ndarray:

@@ -112,6 +112,7 @@ async def test_going_on_just_after_the_endpoint_while_the_answer_is_being_made_j
 
     first, whole = talk.utterances
     assert len(out.stops) == 1 and talk.cancelled == 1  # the answer to the first half was cut off
+    assert talk.called_off == 1  # ... and called off: its words join the next turn
     assert len(talk.fields("interrupted")) == 1
     assert whole.transcript.text == "I'd like to borrow $25,000. Over 5 years at 6.5%."
     assert whole.start_ms == first.start_ms
@@ -127,4 +128,5 @@ async def test_a_barge_in_after_the_join_window_is_a_turn_of_its_own() -> None:
 
     first, second = talk.utterances
     assert second.start_ms > first.endpoint_ms
+    assert talk.called_off == 0  # a barge-in of its own: the cut answer stands
     assert second.transcript.text == "Make it ten years."

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import numpy as np
 import pytest
 
 from orchestrator.audio import pcm16_samples
 from orchestrator.config import Settings
 from orchestrator.realtime import EngineConfig, LevelVAD, RealtimeEngine, ReplyPlayer
-from orchestrator.realtime.call import LiveCall
+from orchestrator.pipeline import AudioInput
+from orchestrator.realtime import Utterance
+from orchestrator.realtime.call import LiveCall, PieceCallback
 from orchestrator.stt.fake import FakeSTT
 from orchestrator.trace import read_jsonl
 from tests.conftest import make_pipeline
@@ -59,4 +64,43 @@ async def test_the_next_utterance_is_stamped_with_the_next_turn_number(fake_sett
 
     endpoints = [e.turn for e in read_jsonl(fake_settings.logs_dir / "live-2.jsonl") if e.type == "endpoint"]
     assert endpoints == [1, 2]
+    pipeline.store.close()
+
+
+async def test_a_turn_called_off_because_the_caller_went_on_leaves_the_dialog_where_it_was(
+    fake_settings: Settings,
+) -> None:
+    """ "Yes." ... "that's right": the endpoint after "Yes." was too soon, and its answer must not stand."""
+    stt = FakeSTT(["I'd like to borrow 25,000 dollars over 5 years at 6.5 percent.", "Yes.", "Yes, that's right."])
+    pipeline = make_pipeline(fake_settings, stt=stt)
+    clock = FakeClock()
+    player = ReplyPlayer(RecordingOut(clock), clock=clock)
+    thinking = asyncio.Event()
+
+    async def run(utterance: Utterance, audio: AudioInput, on_piece: PieceCallback) -> object:
+        async def slow_first_piece(index: int, samples: np.ndarray, rate: int) -> None:
+            if utterance.transcript.text == "Yes.":
+                thinking.set()
+                await asyncio.Event().wait()  # still being made when the caller goes on
+            await on_piece(index, samples, rate)
+        return await pipeline.run_turn("live-3", audio=audio, on_audio_chunk=slow_first_piece)
+
+    call = LiveCall(pipeline, "live-3", player, run=run)
+    engine = RealtimeEngine(LevelVAD(), stt, call, player, config=EngineConfig(stop_ms=400), input_rate=RATE,
+                            clock=clock)
+    await Stream().talk(1.5).pause(0.6).feed(engine, clock)
+    await engine.turn  # type: ignore[misc]
+    clock.now += 30  # the confirmation question has played out
+    await Stream().talk(0.4).pause(0.45).feed(engine, clock)
+    await asyncio.wait_for(thinking.wait(), 5)
+    await Stream().talk(0.6).pause(0.6).feed(engine, clock)
+    await engine.turn  # type: ignore[misc]
+
+    ended = [e for e in read_jsonl(fake_settings.logs_dir / "live-3.jsonl") if e.type == "turn_ended"]
+    assert [(e.turn, e.ok, e.cut, e.called_off) for e in ended] == [
+        (1, True, False, False), (2, False, True, True), (3, True, False, False)]
+    state = pipeline.store.load("live-3")
+    assert state is not None
+    assert [h.turn for h in state.history] == [1, 3]  # the called-off turn left no answer behind
+    assert state.history[-1].user == "Yes, that's right." and "payment" in state.history[-1].figures
     pipeline.store.close()

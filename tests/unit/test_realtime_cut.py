@@ -46,13 +46,15 @@ async def test_a_barge_in_while_the_turn_is_still_speaking_cancels_it_and_the_cu
     turn = engine.turn
     assert turn is not None and not turn.done()
 
-    await Stream().talk(1.5).pause(0.1).feed(engine, clock)
+    # Past the join window (1.5 s after the endpoint): a new turn of its own, not the first one going on.
+    await Stream().pause(1.6).talk(1.5).pause(0.1).feed(engine, clock)
     await asyncio.gather(turn, return_exceptions=True)  # type: ignore[arg-type]
 
     assert turn.cancelled()
     events = list(read_jsonl(fake_settings.logs_dir / "cut-1.jsonl"))
     ended = [e for e in events if e.type == "turn_ended" and e.turn == 1]
     assert len(ended) == 1 and ended[0].cut and ended[0].reached == "tts"  # type: ignore[attr-defined]
+    assert not ended[0].called_off  # type: ignore[attr-defined]
     assert [e.turn for e in events if e.type == "interrupted"] == [1]
     state = pipeline.store.load("cut-1")
     assert state is not None and state.turns == 1

@@ -93,7 +93,7 @@ async def test_speech_resuming_after_the_endpoint_before_the_bot_says_anything_j
 
     first, whole = talk.utterances
     assert first.transcript.text == "I'd like to borrow $25,000."
-    assert talk.cancelled == 1  # the first turn was called off before it spoke
+    assert talk.cancelled == 1 and talk.called_off == 1  # the first turn was called off before it spoke
     assert whole.transcript.text == "I'd like to borrow $25,000. Over 5 years at 6.5%."
     assert whole.start_ms == first.start_ms
     assert talk.fields("speech_ended")[-1]["pauses"] == 1
