@@ -62,13 +62,30 @@ def _valid_iban(compact: str, budget: Budget) -> bool:
     return mod_97_10.is_valid(compact[4:] + compact[:4]) and iban.is_valid(compact)
 
 
+def _misheard_iban(compact: str, length: int) -> int:
+    """How many characters of ``compact`` read as an IBAN of its country that Whisper got slightly wrong
+    (a digit dropped or doubled, so the check fails): about its length, nearly all digits. 0 if not."""
+    head = compact[: length + 1]
+    while head and not head[-1].isdigit():  # a word run on after the number is not part of it
+        head = head[:-1]
+    digits = sum(ch.isdigit() for ch in head[2:])
+    if len(head) < length - 2 or digits < 12 or digits < 0.8 * (len(head) - 2):
+        return 0
+    return len(head)
+
+
 def find_ibans(text: str, budget: Budget) -> Iterator[Span]:
-    """Every written IBAN in lower-cased ``text`` whose check digits and national format python-stdnum accepts."""
+    """Every written IBAN in lower-cased ``text``: check digits and national format as python-stdnum accepts
+    them, or, when the check fails, a country code and about its IBAN's length of digits (misheard)."""
     for match in _IBAN_RE.finditer(text):
         compact = _IBAN_SEP_RE.sub("", match.group()).upper()
         length = _iban_length(compact[:2])
-        if length is None or len(compact) < length or not _valid_iban(compact[:length], budget):
+        if length is None:
             continue
+        if len(compact) < length or not _valid_iban(compact[:length], budget):
+            length = _misheard_iban(compact, length)
+            if not length:
+                continue
         positions = [i for i in range(match.start(), match.end()) if text[i].isalnum()]
         yield match.start(), positions[length - 1] + 1, "iban"
 

@@ -33,7 +33,7 @@ from stdnum.us import ssn
 from orchestrator.pii.cues import CueIndex
 from orchestrator.pii.runs import Run
 
-__all__ = ["Budget", "classify", "worth_parsing"]
+__all__ = ["Budget", "bridged", "classify", "continues", "worth_parsing"]
 
 MAX_DIGITS = 40
 _CARD_MIN, _CARD_MAX = 13, 19
@@ -42,6 +42,13 @@ _AMOUNT_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+")
 # Whisper wrote "My card number is 4.60595745487." A card cue still needs 10+ digits (rule 4).
 _DECIMAL_CUES = frozenset({"cvv", "pin", "ssn", "card"})
 _CURRENCY_BEFORE = frozenset("$£€¥₹")
+# Inside a run, a currency sign or cents: a list of amounts ("$489.35, 29,349.20"), not one number.
+_MONEY_IN_RUN = re.compile(r"[$£€¥₹]|\.\d{2}(?!\d)")
+# Between two parts of one number said after its cue: separators and at most two short words.
+_BRIDGE_RE = re.compile(r"[\s,.\-/]*+(?:[a-z]{1,6}[\s,.\-/]++){0,2}+")
+_BRIDGE_CHARS = 20
+# Between a masked number and the rest of it: separators and at most one short word or filler.
+_CONTINUES_RE = re.compile(r"[\s,.\-/]*+(?:(?:[a-z]{1,3}|umm|erm)[\s,.\-/]++)?+")
 _UNIT_AFTER_RE = re.compile(
     r"(?i)\s?(?:%|percent\b|per ?cent\b|dollars?\b|bucks\b|pounds?\b|quid\b|euros?\b|cents?\b|pence\b|usd\b|gbp\b"
     r"|eur\b|k\b|grand\b|months?\b|years?\b|yrs?\b|weeks?\b|days?\b|hours?\b|minutes?\b|times\b|percent)"
@@ -66,7 +73,10 @@ def _is_amount(text: str, run: Run, cues: CueIndex) -> bool:
         # ("account number 12,345,678"), is still checked below unless a currency or unit says otherwise.
         if _has_unit(text, run):
             return True
-        if "." in text[run.start : run.end]:
+        written = text[run.start : run.end]
+        if "." in written:
+            if len(written.rsplit(".", 1)[1]) >= 3 and len(run.digits) >= 7 and cues.near(run.start):
+                return False  # "call me back on 6.009460937": a number read out with a pause, not money
             # "The security code is 5.76": Whisper's period inside a short code said after its cue.
             return not cues.before(run.start) & _DECIMAL_CUES
         return len(run.digits) < _CARD_MIN and not cues.near(run.start)
@@ -159,5 +169,25 @@ def classify(text: str, run: Run, cues: CueIndex, budget: Budget) -> str | None:
             return "number"
         if found:
             return "card"
-    # Longer than any card and no amount: an IBAN or account whose cue Whisper mangled ("IbanezTE0374...").
-    return _by_cue(cues.before(run.start), n) or _by_shape(text, run) or ("number" if n > _CARD_MAX else None)
+    # As long as a card and no amount: a card Whisper misheard (Luhn fails) after a cue it also misheard
+    # ("My car number is ..."), or an IBAN or account whose cue it mangled ("My name is DIE 5249...").
+    long_number = n >= _CARD_MIN and not _MONEY_IN_RUN.search(text, max(0, run.start - 1), run.end)
+    return _by_cue(cues.before(run.start), n) or _by_shape(text, run) or ("number" if long_number else None)
+
+
+def bridged(text: str, first: Run, second: Run, cues: CueIndex) -> Run | None:
+    """``first`` and ``second`` as one run when a cue introduced ``first`` and only a word or two that
+    Whisper misheard stands between them ("My card number is 46669412, a 1241165"); else None."""
+    if (second.start - first.end > _BRIDGE_CHARS or not cues.before(first.start)
+            or not _BRIDGE_RE.fullmatch(text, first.end, second.start)
+            or _has_unit(text, first) or _has_unit(text, second)
+            or _MONEY_IN_RUN.search(text, max(0, first.start - 1), second.end)):
+        return None
+    return Run(first.start, second.end, first.groups + second.groups, first.spoken or second.spoken)
+
+
+def continues(text: str, run: Run, masked_end: int) -> bool:
+    """Is ``run`` the rest of the number masked up to ``masked_end`` ("[CARD], in 2059,3299": Whisper broke
+    it with a misheard word)? Three digits or more, at most one short word between, and no unit or currency."""
+    return (len(run.digits) >= 3 and bool(_CONTINUES_RE.fullmatch(text, masked_end, run.start))
+            and not _has_unit(text, run) and not _MONEY_IN_RUN.search(text, max(0, run.start - 1), run.end))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from orchestrator.pii.alnum import Span, find_emails, find_ibans, find_spoken_iban
 from orchestrator.pii.cues import CueIndex
-from orchestrator.pii.detect import Budget, classify, worth_parsing
-from orchestrator.pii.runs import find_runs
+from orchestrator.pii.detect import Budget, bridged, classify, continues, worth_parsing
+from orchestrator.pii.runs import Run, find_runs
 
 __all__ = ["MASKS", "MAX_INPUT_CHARS", "find_pii", "redact"]
 
@@ -29,6 +29,8 @@ MASKS = {
     "email": "[EMAIL]",
     "number": "[NUMBER]",
 }
+# The most characters between a masked number and a run that may be the rest of it.
+_REST_GAP = 8
 # When spans overlap, the first kind here names the merged mask.
 _RANK = {kind: rank for rank, kind in enumerate(("iban", "card", "ssn", "cvv", "pin", "account", "email", "phone",
                                                  "number"))}
@@ -58,11 +60,26 @@ def find_pii(text: str) -> list[Span]:
     for end, kind in cues.all():
         if kind == "iban" and (spoken := find_spoken_iban(text, end, budget)) is not None:
             spans.append(spoken)
-    for run in find_runs(low, lambda start, count: worth_parsing(low, start, count, cues)):
+    last: Span | None = None  # the last run masked: a run just after it may be the rest of that number
+
+    def near_last(start: int) -> bool:
+        return last is not None and start - last[1] <= _REST_GAP
+
+    kept: Run | None = None  # the last run kept: with the next one, it may be one number broken in two
+    for run in find_runs(low, lambda start, count: near_last(start) or worth_parsing(low, start, count, cues)):
         found = classify(low, run, cues, budget)
-        if found is not None:
-            start = run.start - 1 if run.start and text[run.start - 1] in "(+" else run.start
-            spans.append((start, run.end, found))
+        if found is None and last is not None and near_last(run.start) and continues(low, run, last[1]):
+            found = last[2]  # the rest of the number just masked, cut off by a misheard word
+        span = run
+        if found is None and kept is not None and (whole := bridged(low, kept, run, cues)) is not None:
+            found = classify(low, whole, cues, budget)
+            span = whole
+        if found is None:
+            kept = run
+        else:
+            start = span.start - 1 if span.start and text[span.start - 1] in "(+" else span.start
+            last = (start, span.end, found)
+            spans.append(last)
     return _merge(spans)
 
 

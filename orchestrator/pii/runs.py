@@ -28,16 +28,20 @@ MAX_RUN_CHARS = 600
 _FILLERS = frozenset({"uh", "um", "umm", "er", "erm", "ah", "and"})
 _SEP = r"[\s,./\\()+\-\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]"
 # Whisper writes "double five" as "W5" (double-u): a "w" glued to a digit is a "double".
-_W = r"(?:w(?<![a-z]w)(?=\d))?"
+_W = r"(?:w(?<![a-z]w)-?(?=\d))?"  # also "W-5"
+# Whisper glues a letter to a group it half heard ("4850A 0283 ...": "eight" as "A"): one letter after
+# the digits of a group (two or more when it opens the run), then no letter or digit, stays inside
+# the run; it adds no digit.
+_GLUED = r"(?:[a-z](?![a-z\d]))?+"
 _D1 = rf"(?:{_W}\d(?!\d)|{whole_words(DIGIT_WORDS)})"
-_DM = rf"(?:{_W}\d{{2,}}+|{whole_words(MULTI_DIGIT_WORDS)})"
-_ITEM = rf"(?:{_W}\d++|{whole_words(NUMBER_WORDS)})"
+_DM = rf"(?:{_W}\d{{2,}}+{_GLUED}|{whole_words(MULTI_DIGIT_WORDS)})"
+_ITEM = rf"(?:{_W}\d++{_GLUED}|{whole_words(NUMBER_WORDS)})"
 _JOIN = rf"{_SEP}{{1,4}}+(?:{whole_words(_FILLERS)}{_SEP}{{1,4}}+)?+"
 _FIRST = "".join(sorted({w[0] for w in NUMBER_WORDS} | {"w"}))
 # Three digits or more: "123", "12 3", "1 23", "1 2 3" (words count like digits). Runs on lower-cased
 # text; the look-ahead lets the engine skip to the next digit or number-word letter.
 _REGION_RE = re.compile(
-    rf"(?=[\d{_FIRST}])(?:\d{{3,}}+|{_DM}{_JOIN}{_ITEM}|{_D1}{_JOIN}{_DM}|{_D1}{_JOIN}{_D1}{_JOIN}{_ITEM})"
+    rf"(?=[\d{_FIRST}])(?:\d{{3,}}+{_GLUED}|{_DM}{_JOIN}{_ITEM}|{_D1}{_JOIN}{_DM}|{_D1}{_JOIN}{_D1}{_JOIN}{_ITEM})"
     rf"(?:{_JOIN}{_ITEM})*+"
 )
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -91,17 +95,21 @@ def _parse(text: str, start: int, end: int) -> list[list[_Piece]]:
         words.clear()
         spans.clear()
 
+    glued_at = -1  # where the last group of written digits ended
     for piece in _PIECE_RE.finditer(text, start, end):
         digits, word, sep = piece.groups()
+        if word is not None and len(word) == 1 and piece.start() == glued_at and not text[piece.end():][:1].isdigit():
+            continue  # a letter Whisper glued to a group ("4850A"): inside the run, no digit of it
         if digits is not None:
             digits, begin = _ascii_digits(digits), piece.start()
-            if words and words[-1] in _REPEAT_WORDS and (words[-1] != "w" or spans[-1][1] == begin):
+            if words and words[-1] in _REPEAT_WORDS and (words[-1] != "w" or text[spans[-1][1]:begin] in ("", "-")):
                 # "double 5" and "W5": the first digit said twice (three times after "triple")
                 digits = digits[0] * (_REPEAT_WORDS[words[-1]] - 1) + digits
                 words.pop()
                 begin = spans.pop()[0]
             flush()
             segments[-1].append((digits, begin, piece.end(), False))
+            glued_at = piece.end()
         elif word is not None:
             if word == "and" and not (words and words[-1] in ("hundred", "thousand")):
                 flush()
