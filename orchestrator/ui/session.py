@@ -126,13 +126,22 @@ class ChatSession:
 
     async def _run(self, on_step: StepCallback | None, on_audio_chunk: PieceCallback | None,
                    **kwargs: Any) -> TurnOutcome:
+        voiced = asyncio.Event()  # the reply's first piece has gone to the page
         if on_audio_chunk is not None:
-            kwargs["on_audio_chunk"] = on_audio_chunk
+            speak = on_audio_chunk
+
+            async def first_then_rest(index: int, samples: Any, rate: int) -> None:
+                await speak(index, samples, rate)
+                voiced.set()
+
+            kwargs["on_audio_chunk"] = first_then_rest
+        else:
+            voiced.set()
         live = on_step is not None and self._bus is not None
         shown: list[StepView] = []
         try:
             if on_step is not None and live:
-                result = await self._run_live(on_step, shown, kwargs)
+                result = await self._run_live(on_step, shown, kwargs, voiced)
             else:
                 result = await self.pipeline.run_turn(self.session_id, **kwargs)
         except VoicebotError as exc:
@@ -151,13 +160,21 @@ class ChatSession:
             spoken=on_audio_chunk is not None,
         )
 
-    async def _run_live(self, on_step: StepCallback, shown: list[StepView], kwargs: dict[str, Any]) -> TurnResult:
-        """Run the turn while forwarding each completed step from the bus to ``on_step``."""
+    async def _run_live(self, on_step: StepCallback, shown: list[StepView], kwargs: dict[str, Any],
+                        voiced: asyncio.Event) -> TurnResult:
+        """Run the turn while forwarding each completed step from the bus to ``on_step``.
+
+        Steps wait for the reply's first piece to reach the page: drawing them keeps the page's
+        main thread (and the other core) busy, and the caller waits for the voice, not the trace."""
         assert self._bus is not None
         queue, unsubscribe = self._bus.queue(self.session_id)
         view = TurnView()
 
         async def forward(event: Event) -> None:
+            if not voiced.is_set() and not turn.done():
+                waiting = asyncio.ensure_future(voiced.wait())
+                await asyncio.wait({waiting, turn}, return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
             view.add(event)
             for step in view_steps(view)[len(shown):]:
                 shown.append(step)

@@ -118,3 +118,24 @@ async def test_a_live_turn_only_sees_its_own_sessions_events(fake_pipeline):
     await other.text_turn("hello")
     await chat.text_turn("hello", on_step=on_step)
     assert len([r for r in received if r.startswith("Dialog")]) == 1
+
+
+async def test_a_live_turn_draws_its_steps_only_once_the_first_piece_of_the_reply_is_on_its_way(fake_pipeline):
+    from orchestrator.audio import pcm16_bytes
+    from orchestrator.pipeline import AudioInput
+
+    chat = _live_chat(fake_pipeline)
+    order: list[str] = []
+
+    async def on_step(view):
+        order.append(view.name.split(" - ")[0])
+
+    async def piece(index, samples, rate):
+        order.append(f"piece {index}")
+
+    audio = AudioInput(pcm=pcm16_bytes(np.concatenate([silence(0.2), tone(1.0), silence(0.2)])), sample_rate=16_000)
+    outcome = await chat.run_audio(audio, on_step=on_step, on_audio_chunk=piece)
+
+    assert outcome.error is None and outcome.streamed
+    assert order[0] == "piece 0"  # the voice first: the speech-to-text step waited for it
+    assert "Speech-to-text" in order and set(order[1:]) >= {"Dialog", "Text-to-speech"}
