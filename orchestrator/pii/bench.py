@@ -25,6 +25,8 @@ def hostile_texts(size: int = MAX_INPUT_CHARS) -> dict[str, str]:
         "digits_and_words": "4 one 1 one 1 " * size,
         "cue_floods": "cvv card account ssn pin " * size,
         "email_floods": "a.b@c.de" * size,
+        "broken_numbers": "card 123 a 456 " * size,  # every run bridged with the next after its cue
+        "glued_letters": "card 4850A 0283 W-5 " * size,  # letters Whisper glues into groups
         "letters": "a" * size,
         "iban_like": "GB82 " * size,
         "prose": "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent, about $489.15 a month. " * size,

@@ -43,6 +43,7 @@ class CueIndex:
         self._text = text
         self._ends: list[int] = []
         self._kinds: list[str] = []
+        self._before: dict[int, frozenset[str]] = {}  # one look-up per run start, however often asked
         for match in _CUE_RE.finditer(text):
             self._ends.append(match.end())
             self._kinds.append(str(match.lastgroup))
@@ -58,10 +59,14 @@ class CueIndex:
 
     def before(self, position: int) -> frozenset[str]:
         """The kinds of cue that introduce a number starting at ``position``."""
+        known = self._before.get(position)
+        if known is not None:
+            return known
         i = bisect.bisect_right(self._ends, position)
         kinds: set[str] = set()
         while i > 0 and self._ends[i - 1] >= position - _GAP_CHARS:
             i -= 1
             if _GAP_RE.fullmatch(self._text, self._ends[i], position):
                 kinds.add(self._kinds[i])
-        return frozenset(kinds)
+        found = self._before[position] = frozenset(kinds)
+        return found

@@ -120,6 +120,8 @@ def _card_window(run: Run, budget: Budget) -> bool | None:
 
 
 def _by_cue(cues: frozenset[str], n: int) -> str | None:
+    if not cues:
+        return None
     if "card" in cues and n >= 10:
         return "card"
     if "cvv" in cues and 3 <= n <= 4:
@@ -178,8 +180,13 @@ def classify(text: str, run: Run, cues: CueIndex, budget: Budget) -> str | None:
 def bridged(text: str, first: Run, second: Run, cues: CueIndex) -> Run | None:
     """``first`` and ``second`` as one run when a cue introduced ``first`` and only a word or two that
     Whisper misheard stands between them ("My card number is 46669412, a 1241165"); else None."""
-    if (second.start - first.end > _BRIDGE_CHARS or not cues.before(first.start)
-            or not _BRIDGE_RE.fullmatch(text, first.end, second.start)
+    if second.start - first.end > _BRIDGE_CHARS:
+        return None
+    kinds, alone, both = cues.before(first.start), len(first.digits), len(first.digits) + len(second.digits)
+    # Only worth it when together they are a number of the cue's kind that the first part alone was not.
+    if not kinds or not (both >= _CARD_MIN or (_by_cue(kinds, both) is not None and _by_cue(kinds, alone) is None)):
+        return None
+    if (not _BRIDGE_RE.fullmatch(text, first.end, second.start)
             or _has_unit(text, first) or _has_unit(text, second)
             or _MONEY_IN_RUN.search(text, max(0, first.start - 1), second.end)):
         return None
