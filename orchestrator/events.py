@@ -267,6 +267,8 @@ class Backchannel(EventBase):
     text: str
     duration_ms: float
     paused_ms: float  # playback stop sent to playback resumed
+    confidence: float | None = None  # the recogniser's, on what it made of the burst
+    no_speech: float | None = None  # its estimate that the burst held no speech
 
 
 class Interrupted(EventBase):

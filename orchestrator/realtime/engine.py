@@ -296,7 +296,7 @@ class RealtimeEngine:
                 result, _stt_ms, _spec = await self._transcript(seg)
                 if _ms(seg.voiced) <= cfg.backchannel_max_ms and sounds_like_backchannel(
                         result, cfg.backchannel_min_confidence):
-                    await self._backchannel(seg, result.text)
+                    await self._backchannel(seg, result)
                     return
                 await self._confirm_barge(seg)
             result, _stt_ms, _spec = await self._transcript(seg)  # the same run, unless the barge-in joined
@@ -391,9 +391,10 @@ class RealtimeEngine:
         seg.decision, seg.spec_asked = None, False
         self._turn = None
 
-    async def _backchannel(self, seg: _Segment, text: str) -> None:
+    async def _backchannel(self, seg: _Segment, heard: Transcription) -> None:
         assert seg.stopped_at is not None
         await self._player.resume()
-        self._talk.emit(listening.backchannel(text=text, duration_ms=_ms(seg.voiced),
-                                              paused_ms=round((self._clock() - seg.stopped_at) * 1000.0, 1)))
+        paused = round((self._clock() - seg.stopped_at) * 1000.0, 1)
+        self._talk.emit(listening.backchannel(text=heard.text, duration_ms=_ms(seg.voiced), paused_ms=paused,
+                                              confidence=heard.confidence, no_speech=heard.no_speech))
         self._close(seg)

@@ -8,7 +8,9 @@ thought, the endpointer waits the longer ``VOICEBOT_ENDPOINT_HOLD_MS``.
 ``is_backchannel`` says whether something said over the bot's reply is a
 listener's "uh-huh" / "okay" (the reply carries on) rather than a barge-in;
 ``sounds_like_backchannel`` also lets a short burst through that the recogniser
-could not make words of with confidence (Whisper guesses a word for a hum).
+could not make words of with confidence (Whisper guesses a word for a hum), unless
+it is one of the few words a caller cuts in with ("stop", "wait", "goodbye") and
+Whisper is sure it heard speech.
 
 Whisper writes a full stop after almost anything, so punctuation is no evidence
 of completion; the cues are the words.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 from orchestrator.stt.base import Transcription
 
-__all__ = ["Completion", "is_backchannel", "sounds_like_backchannel", "turn_completion"]
+__all__ = ["Completion", "is_backchannel", "sounds_like_backchannel", "takes_the_turn", "turn_completion"]
 
 _FILLERS = {"um", "uh", "uhm", "umm", "er", "erm", "hmm", "mm", "ah", "eh"}
 # Words a finished sentence does not end on: conjunctions, prepositions that need an object,
@@ -53,6 +55,18 @@ _ACKNOWLEDGING_PAIRS = {("i", "see"), ("got", "it"), ("all", "right"), ("go", "o
 _NOISE = re.compile(
     r"^(?:h*m+(?:h+m+)*h*|u+h+(?:u+h+)*|a+h+|o+h+|e+h+|h+u+h+|(?:h+a+)+h?|a+h+a+|o+o+h*|u+m+|e+r+m*)$"
 )
+# Hums as letters: "MHN", "NMM" (every letter an m, n or h, and at least one m; "M.H.N." is joined first).
+_HUM_LETTERS = re.compile(r"^(?=[hn]*m)[mnh]{2,}$")
+# What a caller says to take the turn in a word or two: stop the reply, ask what, answer, or leave.
+_TURN_WORDS = {
+    "stop", "wait", "hold", "hang", "on", "no", "nope", "yes", "hello", "what", "sorry", "pardon",
+    "bye", "goodbye", "good", "excuse", "me", "help", "agent", "operator", "repeat", "that",
+}
+# Whisper's own estimate that a burst held no speech. Measured on 25 Piper renderings each (2 cores,
+# 2026-12-02): its guesses at a hummed "uh-huh"/"mm-hmm"/"hmm" that came out as such words ("Bye.",
+# "No,", "Ten.") scored 0.11-0.67 with Whisper base; the same words said scored 0.01-0.11 with base
+# and tiny, "Hello." and "Goodbye." at most 0.05, even where their confidence fell to 0.29.
+_SPEECH_MAX_NO_SPEECH = 0.1
 # "uh-uh", "mm-mm", "nuh-uh": a hum that means no (a hyphenated pair with no "h" in its second half).
 _NEGATION = re.compile(r"\b(?:uh-uh|mm-mm|m-m|nuh-uh|huh-uh)\b")
 _LETTER_RUN = re.compile(r"\b[a-z](?:[\s.,-]+[a-z])+\b")  # Whisper spelling a hum letter by letter: "M H M"
@@ -113,11 +127,17 @@ def is_backchannel(text: str) -> bool:
     while i < len(words):
         if tuple(words[i:i + 2]) in _ACKNOWLEDGING_PAIRS:
             i += 2
-        elif words[i] in _ACKNOWLEDGEMENTS or _NOISE.match(words[i]):
+        elif words[i] in _ACKNOWLEDGEMENTS or _NOISE.match(words[i]) or _HUM_LETTERS.match(words[i]):
             i += 1
         else:
             return False
     return True
+
+
+def takes_the_turn(text: str) -> bool:
+    """Is ``text`` one of the short things a caller cuts in with ("Stop.", "Wait, what?", "Goodbye.")?"""
+    words = _tokens(text.replace("-", " "))
+    return 0 < len(words) <= 3 and all(w in _TURN_WORDS for w in words)
 
 
 def sounds_like_backchannel(heard: Transcription, min_confidence: float) -> bool:
@@ -125,6 +145,14 @@ def sounds_like_backchannel(heard: Transcription, min_confidence: float) -> bool
 
     Either its words are a backchannel, or the recogniser could not make words of it with
     ``min_confidence``: on a hum, Whisper guesses a word ("Bye.", "I'll.", "In a month.") with
-    far less confidence than it hears a real "Stop." or "No.".
+    far less confidence than it hears most real words. Whisper tiny is unsure of short words
+    ("Hello." and "Goodbye." often under 0.6), so a word a caller cuts in with still takes the
+    turn at a third of ``min_confidence`` when Whisper is sure the burst held speech.
     """
-    return is_backchannel(heard.text) or heard.confidence < min_confidence
+    if is_backchannel(heard.text):
+        return True
+    if heard.confidence >= min_confidence:
+        return False
+    said = (takes_the_turn(heard.text) and heard.no_speech < _SPEECH_MAX_NO_SPEECH
+            and heard.confidence >= min_confidence / 3)
+    return not said

@@ -24,11 +24,13 @@ class Word:
 @dataclass(frozen=True, slots=True)
 class Transcription:
     """What a backend heard. ``words``: the words of ``text`` in order with their timings, when asked for
-    (empty when not asked, or when the backend cannot tell)."""
+    (empty when not asked, or when the backend cannot tell). ``no_speech``: the backend's own estimate
+    that the audio held no speech at all (Whisper's no-speech token; 0.0 when it cannot tell)."""
 
     text: str
     confidence: float
     words: tuple[Word, ...] = ()
+    no_speech: float = 0.0
 
 
 @runtime_checkable

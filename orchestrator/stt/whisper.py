@@ -186,6 +186,7 @@ class WhisperSTT:
             beam_size=self._beam_size,
             max_length=max_length,
             return_scores=True,
+            return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
         )[0]
@@ -198,7 +199,8 @@ class WhisperSTT:
         ):
             return None
         confidence = math.exp(result.scores[0]) if result.scores else 0.0
-        return Transcription(text=text, confidence=float(min(1.0, max(0.0, confidence))))
+        return Transcription(text=text, confidence=float(min(1.0, max(0.0, confidence))),
+                             no_speech=float(result.no_speech_prob))
 
     def _transcribe_full(self, audio: np.ndarray, *, words: bool = False) -> Transcription:
         segments, _info = self._model.transcribe(
@@ -220,7 +222,8 @@ class WhisperSTT:
         timed = tuple(
             Word(w.word.strip(), float(w.start), float(w.end)) for s in segs for w in (s.words or ()) if w.word.strip()
         )
-        return Transcription(text=text, confidence=float(min(1.0, max(0.0, math.exp(logprob)))), words=timed)
+        return Transcription(text=text, confidence=float(min(1.0, max(0.0, math.exp(logprob)))), words=timed,
+                             no_speech=float(segs[0].no_speech_prob))
 
 
 def _ends_in_loop(ids: list[int], min_span: int = 4) -> bool:

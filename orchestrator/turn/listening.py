@@ -35,9 +35,12 @@ def noise(*, duration_ms: float, reason: str, text: str = "") -> NoiseSegment:
     return NoiseSegment(duration_ms=duration_ms, reason=reason, text=text)
 
 
-def backchannel(*, text: str, duration_ms: float, paused_ms: float) -> Backchannel:
+def backchannel(*, text: str, duration_ms: float, paused_ms: float, confidence: float | None = None,
+                no_speech: float | None = None) -> Backchannel:
     """A short "uh-huh" over the reply: playback paused, then carried on."""
-    return Backchannel(text=text, duration_ms=duration_ms, paused_ms=paused_ms)
+    return Backchannel(text=text, duration_ms=duration_ms, paused_ms=paused_ms,
+                       confidence=None if confidence is None else round(confidence, 3),
+                       no_speech=None if no_speech is None else round(no_speech, 3))
 
 
 def interrupted(*, heard_ms: float, heard_text: str, reply_ms: float, stop_ms: float) -> Interrupted:

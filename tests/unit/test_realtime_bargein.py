@@ -62,17 +62,18 @@ async def test_a_hum_the_recogniser_guessed_a_word_for_lets_the_reply_carry_on_u
 ) -> None:
     # Whisper's guess at a hum over the reply: a word, heard with little confidence.
     engine, talk, out, clock, _stt = await _answered(
-        ["What is the rate?", "Bye."], confidence=0.4, backchannel_min_confidence=min_confidence
+        ["What is the rate?", "In a month."], confidence=0.4, backchannel_min_confidence=min_confidence
     )
     await Stream().pause(2.0).talk(0.4).pause(0.6).feed(engine, clock)
 
     assert len(out.stops) == 1  # the burst was long enough to pause the reply either way
     if carries_on:
         assert len(talk.utterances) == 1 and talk.fields("interrupted") == []
-        assert talk.fields("backchannel")[0]["text"] == "Bye."
+        assert talk.fields("backchannel")[0]["text"] == "In a month."
+        assert talk.fields("backchannel")[0]["confidence"] == 0.4
         assert len(out.tracks()) == 2  # resumed on a fresh track
     else:
-        assert [u.transcript.text for u in talk.utterances] == ["What is the rate?", "Bye."]
+        assert [u.transcript.text for u in talk.utterances] == ["What is the rate?", "In a month."]
         assert len(talk.fields("interrupted")) == 1
 
 
@@ -93,6 +94,16 @@ async def test_short_words_that_are_not_a_backchannel_still_take_the_turn() -> N
     assert len(out.stops) == 1
     assert len(talk.fields("interrupted")) == 1
     assert [u.transcript.text for u in talk.utterances] == ["What is the rate?", "Stop."]
+
+
+async def test_a_goodbye_whisper_is_unsure_of_but_knows_was_speech_still_takes_the_turn() -> None:
+    # Whisper tiny heard a said "Goodbye." over the reply at 0.49-0.65 (no-speech under 0.05).
+    engine, talk, out, clock, _stt = await _answered(["What is the rate?", "Goodbye."], confidence=0.5)
+    await Stream().pause(2.0).talk(0.4).pause(0.6).feed(engine, clock)
+
+    assert len(out.stops) == 1 and talk.fields("backchannel") == []
+    assert len(talk.fields("interrupted")) == 1
+    assert [u.transcript.text for u in talk.utterances] == ["What is the rate?", "Goodbye."]
 
 
 async def test_the_barge_in_length_is_tunable() -> None:

@@ -9,9 +9,8 @@ import pytest
 
 from orchestrator.audio import pcm16_samples
 from orchestrator.config import Settings
-from orchestrator.realtime import EngineConfig, LevelVAD, RealtimeEngine, ReplyPlayer
 from orchestrator.pipeline import AudioInput
-from orchestrator.realtime import Utterance
+from orchestrator.realtime import EngineConfig, LevelVAD, RealtimeEngine, ReplyPlayer, Utterance
 from orchestrator.realtime.call import LiveCall, PieceCallback
 from orchestrator.stt.fake import FakeSTT
 from orchestrator.trace import read_jsonl

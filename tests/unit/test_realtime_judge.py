@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.realtime.judge import is_backchannel, sounds_like_backchannel, turn_completion
+from orchestrator.realtime.judge import is_backchannel, sounds_like_backchannel, takes_the_turn, turn_completion
 from orchestrator.stt.base import Transcription
 
 
@@ -69,14 +69,37 @@ def test_answers_requests_and_a_hummed_no_are_not_backchannels(text: str) -> Non
     assert not is_backchannel(text)
 
 
-@pytest.mark.parametrize(("text", "confidence", "expected"), [
-    ("Bye.", 0.42, True),  # Whisper's guess at Piper's "Uh-huh." (measured: 0.22-0.56 for such guesses)
-    ("In a month.", 0.38, True),  # ... and at its "Mm-hmm."
-    ("Bye.", 0.81, False),  # said, and heard clearly
-    ("Stop.", 0.75, False),
-    ("Uh-huh.", 0.95, True),
+@pytest.mark.parametrize(("text", "confidence", "no_speech", "expected"), [
+    # Whisper base's guesses at Piper's "Uh-huh." and "Mm-hmm." (measured: 0.25-0.58, no-speech 0.11-0.40)
+    ("Bye.", 0.42, 0.14, True),
+    ("In a month.", 0.38, 0.17, True),
+    ("Ten.", 0.43, 0.50, True),  # ... and at its "Hmm."
+    ("In a month.", 0.38, 0.03, True),  # not a word a caller cuts in with, however sure of speech
+    ("Bye.", 0.81, 0.2, False),  # said, and heard clearly
+    ("Stop.", 0.75, 0.0, False),
+    ("Uh-huh.", 0.95, 0.0, True),
+    # Whisper tiny is unsure of short words it heard right: speech, by its own estimate
+    ("Goodbye.", 0.55, 0.01, False),
+    ("Hello?", 0.48, 0.01, False),
+    ("Wait, what?", 0.52, 0.05, False),
+    ("Bye.", 0.15, 0.01, True),  # too unsure even for that
 ])
 def test_a_word_guessed_with_little_confidence_for_a_short_burst_counts_as_a_hum(
-    text: str, confidence: float, expected: bool
+    text: str, confidence: float, no_speech: float, expected: bool
 ) -> None:
-    assert sounds_like_backchannel(Transcription(text, confidence), min_confidence=0.6) is expected
+    heard = Transcription(text, confidence, no_speech=no_speech)
+    assert sounds_like_backchannel(heard, min_confidence=0.6) is expected
+
+
+@pytest.mark.parametrize("text", ["MHN", "Mhn.", "M.H.N.", "NMM.", "hmn"])
+def test_a_hum_written_as_its_letters_is_a_backchannel(text: str) -> None:
+    assert is_backchannel(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Stop.", True), ("Wait, what?", True), ("Goodbye.", True), ("Bye-bye.", True), ("Hang on.", True),
+    ("Hello?", True), ("In a month.", False), ("Ten.", False), ("Stop the loan and tell me the rate.", False),
+    ("", False),
+])
+def test_the_words_a_caller_cuts_in_with(text: str, expected: bool) -> None:
+    assert takes_the_turn(text) is expected
