@@ -311,11 +311,16 @@ def _cue_before(text: str, start: int) -> str | None:
     for kind, words in _CUE_WORDS.items():
         for word in words:
             at = window.rfind(word)
-            if at > where and (at == 0 or not window[at - 1].isalpha()) and (
-                at + len(word) == len(window) or not window[at + len(word)].isalpha()
-            ):
+            if at > where and (at == 0 or not window[at - 1].isalpha()) and _word_ends(window, at + len(word)):
                 best, where = kind, at
     return best
+
+
+def _word_ends(window: str, end: int) -> bool:
+    """True when a cue word ends at ``end``, itself or as a plural ("count numbers", "accounts")."""
+    if end < len(window) and window[end] == "s":
+        end += 1
+    return end == len(window) or not window[end].isalpha()
 
 
 def _mod97_ok(chars: str) -> bool:

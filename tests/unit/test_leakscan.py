@@ -61,6 +61,8 @@ def test_a_card_is_found_in_every_form(text):
         ("the CVV is 123", "cvv"),
         ("my pin is 4 4 2 1", "pin"),
         ("account number 1234 5678", "account"),
+        ("My count numbers 91057643.", "account"),  # Whisper's hearing of "My account number is ..."
+        ("both accounts: 4410 2291", "account"),
         ("call me on (555) 234-5678", "phone"),
         ("my IBAN is GB82 WEST 1234 5698 7654 32", "iban"),
         ("G B eight two W E S T one two three four five six nine eight seven six five four three two", "iban"),
