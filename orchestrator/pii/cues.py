@@ -33,20 +33,26 @@ _CUE_RE = re.compile(
 )
 # Between a cue and its number: a few words ("number is", "it's", "ending"), never a digit.
 _GAP_CHARS = 60
-_GAP_RE = re.compile(r"[^\d]{0,60}")
+_DIGIT_RE = re.compile(r"\d")
 
 
 class CueIndex:
     """Where every cue in one (lower-cased) text ends, and of which kind, for quick look-ups behind a run."""
 
     def __init__(self, text: str) -> None:
-        self._text = text
         self._ends: list[int] = []
         self._kinds: list[str] = []
+        self._digit_after: list[int] = []  # where the first digit after each cue is (len(text) if none)
         self._before: dict[int, frozenset[str]] = {}  # one look-up per run start, however often asked
+        digit_at = -1
         for match in _CUE_RE.finditer(text):
-            self._ends.append(match.end())
+            end = match.end()
+            if digit_at < end:  # cues between two digits share the search
+                found = _DIGIT_RE.search(text, end)
+                digit_at = found.start() if found is not None else len(text)
+            self._ends.append(end)
             self._kinds.append(str(match.lastgroup))
+            self._digit_after.append(digit_at)
 
     def all(self) -> list[tuple[int, str]]:
         """Every cue as (end position, kind), in order."""
@@ -64,9 +70,9 @@ class CueIndex:
             return known
         i = bisect.bisect_right(self._ends, position)
         kinds: set[str] = set()
-        while i > 0 and self._ends[i - 1] >= position - _GAP_CHARS:
+        # Walking back, the first cue with a digit between it and ``position`` ends the search.
+        while i > 0 and self._ends[i - 1] >= position - _GAP_CHARS and self._digit_after[i - 1] >= position:
             i -= 1
-            if _GAP_RE.fullmatch(self._text, self._ends[i], position):
-                kinds.add(self._kinds[i])
+            kinds.add(self._kinds[i])
         found = self._before[position] = frozenset(kinds)
         return found

@@ -161,6 +161,10 @@ def classify(text: str, run: Run, cues: CueIndex, budget: Budget) -> str | None:
     if run.oversized:
         return "card" if "card" in cues.before(run.start) else "number"
     n = len(run.digits)
+    if n < _CARD_MIN:
+        # Most runs are short: what their cue or shape makes them, unless they are an amount.
+        kind = _by_cue(cues.before(run.start), n) or _by_shape(text, run)
+        return None if kind is None or _is_amount(text, run, cues) else kind
     if _is_amount(text, run, cues):
         return None
     if n > MAX_DIGITS:

@@ -45,8 +45,10 @@ _REGION_RE = re.compile(
     rf"(?:{_JOIN}{_ITEM})*+"
 )
 _LETTER_RE = re.compile(r"[^\W\d_]")
-_NOT_DIGIT_RE = re.compile(r"\D+")
 _DIGITS_RE = re.compile(r"\d+")
+# The letters ``_written`` can read past: one glued to a group's end, or a "w" (double) before a digit.
+_SIMPLE_LETTER_RE = re.compile(r"(?<=\d)[a-z](?![a-z\d])|(?<![a-z])w(?=-?\d)")
+_W_GROUP_RE = re.compile(r"((?<!\d)w-?|(?<=\d)w(?=\d))?(\d+)")  # "4850w-5": that w is glued, not a double
 _PIECE_RE = re.compile(r"(\d+)|([^\W\d_]+)|(\W+|_+)")
 _PAUSE = frozenset(",.;")
 _REPEAT_WORDS = {"double": 2, "triple": 3, "w": 2}
@@ -98,7 +100,8 @@ def _parse(text: str, start: int, end: int) -> list[list[_Piece]]:
     glued_at = -1  # where the last group of written digits ended
     for piece in _PIECE_RE.finditer(text, start, end):
         digits, word, sep = piece.groups()
-        if word is not None and len(word) == 1 and piece.start() == glued_at and not text[piece.end():][:1].isdigit():
+        after = piece.end()
+        if word is not None and len(word) == 1 and piece.start() == glued_at and not text[after:after + 1].isdigit():
             continue  # a letter Whisper glued to a group ("4850A"): inside the run, no digit of it
         if digits is not None:
             digits, begin = _ascii_digits(digits), piece.start()
@@ -139,13 +142,31 @@ def find_runs(text: str, worth: Callable[[int, int], bool] | None = None) -> Ite
             yield Run(start, end, [], oversized=True)
             continue
         if _LETTER_RE.search(text, start, end) is None:
-            region = text[start:end]
-            if worth is not None and not worth(start, len(_NOT_DIGIT_RE.sub("", region))):
+            groups = _DIGITS_RE.findall(text, start, end)
+            if worth is not None and not worth(start, sum(map(len, groups))):
                 continue
             # Digits and separators only: every digit group is a group. A decimal point stays inside
             # a run ("4198 34.44 17.47.6670" is a misheard card); a lone decimal is an amount (detect.py).
-            yield Run(start, end, [_ascii_digits(d) for d in _DIGITS_RE.findall(region)])
+            yield Run(start, end, [_ascii_digits(d) for d in groups])
+            continue
+        written = _written(text, start, end)
+        if written is not None:
+            yield written
             continue
         for segment in _parse(text, start, end):
             yield _run(segment)
+
+
+def _written(text: str, start: int, end: int) -> Run | None:
+    """The run of a region whose only letters are glued ones and "w" doubles ("4850a 0283 w-5"), found
+    without parsing it word by word (what ``_parse`` would make of it); None when it has other words."""
+    region = text[start:end]  # a slice: what comes before the region is no part of it
+    if len(_LETTER_RE.findall(region)) != len(_SIMPLE_LETTER_RE.findall(region)):
+        return None
+    groups = []
+    for double, digits in _W_GROUP_RE.findall(region):
+        digits = _ascii_digits(digits)
+        groups.append(digits[0] + digits if double else digits)
+    last = end - 1 if not text[end - 1].isdigit() else end  # a glued letter after the last group stays outside
+    return Run(start, last, groups)
 
