@@ -31,23 +31,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.leakwords import SKIP_WORDS, WORD_DIGIT, is_number_word, spell, tokens
+
 __all__ = ["KINDS", "Finding", "has_card", "luhn_valid", "scan", "scan_file", "to_digit_runs"]
 
 KINDS = ("card", "ssn", "phone", "iban", "cvv", "pin", "account", "email")
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-_WORD_DIGIT = {w: i for i, w in enumerate(_ONES)} | {"oh": 0, "o": 0, "nought": 0, "naught": 0, "nil": 0}
-_TEEN_WORDS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-               "nineteen"]
-_TEEN = {w: 10 + i for i, w in enumerate(_TEEN_WORDS)}
-_TEN = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
-                                                "ninety"])} | {"fourty": 40}
-_TIMES = {"double": 2, "triple": 3}
-_SKIP_WORDS = {"uh", "um", "umm", "er", "erm", "ah", "hmm", "and"}
-_SOFT = set(" \t\r\n\f\v,.-/()+\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2010\u2011\u2012\u2013\u2014\u2015"
-            "\u2212\u200b\u200c\u200d\u2060\ufeff")
 _MAX_SOFT = 5
-_HEX = frozenset("0123456789abcdef")
 # Published IBAN lengths of the countries callers here name most (others: any length 15-34).
 _IBAN_LENGTH = {"GB": 22, "DE": 22, "FR": 27, "ES": 24, "IT": 27, "NL": 18, "BE": 16, "CH": 21, "AT": 20, "IE": 22,
                 "PL": 28, "PT": 25, "SE": 24, "NO": 15, "DK": 18, "FI": 18, "LU": 20, "GR": 27, "CZ": 24, "HU": 28,
@@ -89,91 +79,6 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _hex_end(text: str, i: int) -> int:
-    """The end of a lower-case hex token of 16+ characters with letters and digits at ``i``, else ``i``."""
-    if i and text[i - 1].isalnum():
-        return i
-    j = i
-    while j < len(text) and text[j] in _HEX:
-        j += 1
-    token = text[i:j]
-    if j - i < 16 or (j < len(text) and text[j].isalnum()) or token.isdigit() or token.isalpha():
-        return i
-    return j
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """("w", word) / ("d", one digit) / ("s", soft character) / ("x", anything else) with spans."""
-    out: list[tuple[str, int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in _HEX and (j := _hex_end(text, i)) > i:
-            out.append(("x", i, j))  # a hash or an id: machine data, not a number anyone said
-            i = j
-        elif ch.isdecimal():
-            out.append(("d", i, i + 1))
-            i += 1
-        elif ch.isalpha():
-            j = i
-            while j < n and text[j].isalpha():
-                j += 1
-            out.append(("w", i, j))
-            i = j
-        else:
-            out.append(("s" if ch in _SOFT else "x", i, i + 1))
-            i += 1
-    return out
-
-
-def _spell(words: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """Number words to digit strings, with an accumulator: "four thousand one hundred eleven" -> "4111"."""
-    out: list[tuple[str, int, int]] = []
-    value, start, end, last = -1, 0, 0, ""
-
-    def emit() -> None:
-        nonlocal value, last
-        if value >= 0:
-            out.append((str(value), start, end))
-        value, last = -1, ""
-
-    k = 0
-    while k < len(words):
-        word, s, e = words[k]
-        following = words[k + 1][0] if k + 1 < len(words) else ""
-        if word in _TIMES and following in _WORD_DIGIT:
-            emit()
-            out.append((str(_WORD_DIGIT[following]) * _TIMES[word], s, words[k + 1][2]))
-            k += 2
-            continue
-        number = _WORD_DIGIT.get(word, _TEEN.get(word, _TEN.get(word, -1)))
-        if number == 0:
-            emit()
-            out.append(("0", s, e))
-        elif number > 0:
-            if last == "thousand" and value % 1000 == 0 and number < 10 and following == "hundred":
-                value, end, last = value + number * 100, words[k + 1][2], "hundred"
-                k += 2
-                continue
-            if (last == "ten" and number < 10) or (last in ("hundred", "thousand") and value % 100 == 0):
-                value, end = value + number, e
-            else:
-                emit()
-                value, start, end = number, s, e
-            last = "ten" if word in _TEN else "unit"
-        elif word in ("hundred", "thousand"):
-            scale = 100 if word == "hundred" else 1000
-            if 0 <= value < scale:
-                value, end = value * scale, e
-            else:
-                emit()
-                value, start, end = scale, s, e
-            last = word
-        k += 1
-    emit()
-    return out
-
-
 def to_digit_runs(text: str) -> list[_Run]:
     """``text`` flattened into runs of digits (see the module docstring)."""
     runs: list[_Run] = []
@@ -199,12 +104,12 @@ def to_digit_runs(text: str) -> list[_Run]:
             run.group_sizes[-1] += len(digits)
 
     def flush_words() -> None:
-        for digits, s, e in _spell(words):
+        for digits, s, e in spell(words):
             add(digits, s, e, True)
         words.clear()
 
     previous_kind, previous_end = "", -1
-    for kind, s, e in _tokens(text):
+    for kind, s, e in tokens(text):
         if kind == "d":
             if words:
                 flush_words()
@@ -214,13 +119,12 @@ def to_digit_runs(text: str) -> list[_Run]:
             soft = 0
         elif kind == "w":
             word = text[s:e].lower()
-            if word in _WORD_DIGIT or word in _TEEN or word in _TEN or word in _TIMES or word in ("hundred",
-                                                                                                   "thousand"):
+            if is_number_word(word):
                 if run.digits and soft > _MAX_SOFT and not words:
                     close()
                 words.append((word, s, e))
                 soft = 0
-            elif word in _SKIP_WORDS and (run.digits or words):
+            elif word in SKIP_WORDS and (run.digits or words):
                 soft += 1
             else:
                 flush_words()
@@ -246,16 +150,22 @@ def to_digit_runs(text: str) -> list[_Run]:
 
 
 def _dotted_chain(text: str, dot: int) -> bool:
-    """True when the dot at ``dot`` has another bare dot between digits next to it (a.b.c)."""
+    """True when the dot at ``dot`` has another dot between digit groups next to it: "4111.1111.1111",
+    or Whisper's pauses, a period and a space, around a decimal-looking group ("on 2.60. 989. 6999")."""
     i = dot - 1
     while i >= 0 and text[i].isdecimal():
+        i -= 1
+    if i >= 1 and text[i] == " ":  # "989. 2.60"
         i -= 1
     if i >= 1 and text[i] == "." and text[i - 1].isdecimal():
         return True
     j = dot + 1
     while j < len(text) and text[j].isdecimal():
         j += 1
-    return j + 1 < len(text) and text[j] == "." and text[j + 1].isdecimal()
+    k = j + 1
+    if k + 1 < len(text) and text[k] == " ":  # "2.60. 989"
+        k += 1
+    return k < len(text) and j < len(text) and text[j] == "." and text[k].isdecimal()
 
 
 def _cued(text: str, run: _Run) -> bool:
@@ -348,14 +258,14 @@ def _ibans(text: str) -> list[Finding]:
                     found.append(Finding("iban", stream[a : a + size], chars[a][1], chars[a + size - 1][2]))
         chars.clear()
 
-    for kind, s, e in _tokens(text):
+    for kind, s, e in tokens(text):
         piece = text[s:e]
         if kind == "d":
             chars.append((piece, s, e))
         elif kind == "w":
             low = piece.lower()
-            if low in _WORD_DIGIT and piece != "O":  # a capital O alone is the letter
-                chars.append((str(_WORD_DIGIT[low]), s, e))
+            if low in WORD_DIGIT and piece != "O":  # a capital O alone is the letter
+                chars.append((str(WORD_DIGIT[low]), s, e))
             elif len(piece) <= 4 and (piece.isupper() or len(piece) == 1 or chars):
                 chars.extend((ch.upper(), s + k, s + k + 1) for k, ch in enumerate(piece))
             else:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import orchestrator.leakscan as leakscan
+import orchestrator.leakwords as leakwords
 from orchestrator.leakscan import has_card, luhn_valid, scan, scan_file
 from orchestrator.pipeline import TurnResult
 from orchestrator.scenarios.checks import check_no_card_numbers
@@ -19,12 +20,14 @@ def kinds(text: str) -> set[str]:
     return {f.kind for f in scan(text)}
 
 
-def test_the_oracle_imports_nothing_from_the_redactor_or_the_compliance_module():
-    tree = ast.parse(Path(leakscan.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [leakscan, leakwords])
+def test_the_oracle_imports_nothing_from_the_redactor_or_the_compliance_module(module):
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
 
-    assert not {m for m in imported if m and m.startswith("orchestrator")}
+    # Its own two modules only: leakscan reads text with leakwords.
+    assert not {m for m in imported if m and m.startswith("orchestrator")} - {"orchestrator.leakwords"}
     assert "re" not in imported  # not even a regular expression in common
 
 
@@ -87,8 +90,20 @@ def test_a_decimal_point_inside_a_number_said_after_its_cue_does_not_split_it(te
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("You can call me back on 2.60. 989. 6999.", "2609896999"),  # Whisper's pauses around "two six oh"
+        ("Call me on 415. 5.55. 2671.", "4155552671"),
+    ],
+)
+def test_a_decimal_looking_group_between_pauses_is_one_group_of_the_number(text, value):
+    assert ("phone", value) in {(f.kind, f.value) for f in scan(text)}
+
+
+@pytest.mark.parametrize(
     "text",
-    ["the rate is 6.5 percent and the fee 12.50", '{"text": "my account [ACCOUNT]", "ms": 1234.56, "x": 0.5}'],
+    ["the rate is 6.5 percent and the fee 12.50", '{"text": "my account [ACCOUNT]", "ms": 1234.56, "x": 0.5}',
+     "It costs 2.60. Thanks, and 12.5. 30 more next year."],
 )
 def test_a_decimal_with_no_cue_or_behind_a_quote_mark_still_ends_its_run(text):
     assert scan(text) == []
