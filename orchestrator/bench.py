@@ -227,7 +227,8 @@ def _live_report(live: LiveFigures, barge: LiveFigures) -> dict[str, Any]:
             "turn_stages": stage,  # inside endpoint_to_first_audio; stt is ~0 when the speculation was used
         },
         "speculation_used": f"{live.speculative}/{len(live.voice_to_voice)}",
-        "interrupt_ms": {**_spread(barge.interrupts or []), "missed": barge.missed},
+        "interrupt_ms": {**_spread(barge.interrupts or []), "missed": barge.missed,
+                          "reply_over_first": barge.reply_over_first},
         "disclosure_turn": {"endpointed": live.disclosure, "barge_in_run": barge.disclosure},
         "questions_split": live.splits + barge.splits,
         "turns_dropped": live.dropped + barge.dropped,
@@ -319,6 +320,7 @@ def _targets(stt: str, report: dict[str, Any]) -> dict[str, Any]:
     for name, limit in (("startup_to_ready_s", STARTUP_TARGET_S), ("peak_rss_mb", PEAK_RSS_TARGET_MB)):
         met[name] = report[name] <= limit if report[name] is not None else None  # None: the probe failed
     met["no_split_or_dropped_turn"] = report["questions_split"] == 0 and report["turns_dropped"] == 0
+    met["no_missed_barge_in"] = report["interrupt_ms"]["missed"] == 0
     return {
         "targets_ms": {**targets, "startup_to_ready_s": STARTUP_TARGET_S, "peak_rss_mb": PEAK_RSS_TARGET_MB},
         "targets_met": met,

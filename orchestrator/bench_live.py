@@ -57,7 +57,8 @@ class LiveFigures:
     splits: int = 0
     dropped: int = 0
     interrupts: list[float] | None = None
-    missed: int = 0  # barge-ins that found the reply already over
+    missed: int = 0  # barge-ins over a reply still playing that did not stop it
+    reply_over_first: int = 0  # "barge-ins" whose speech began after the reply had played out: no stop due
     disclosure: dict[str, Any] | None = None
 
 
@@ -131,16 +132,20 @@ async def barge_in(
     for index, clip in enumerate(clips):
         # The clip's speech (not its leading silence) starts BARGE_AFTER_MS into the reply.
         lead = BARGE_AFTER_MS - clip.speech_start_s * 1000.0
+        reply_ends = call.player.ends_at()  # the reply before was made in full when its ``say`` returned
         said = await call.say(clip.samples, interrupt_after_ms=lead if index else None)
         figures.splits += len(said.turns) > 1
         figures.dropped += not said.turns
         if index:
             stop = call.out.first_stop_after(said.feed.started_at)
+            onset = said.feed.at(clip.speech_start_s)
             assert figures.interrupts is not None
-            if stop is None:
+            if stop is None and reply_ends is not None and onset >= reply_ends:
+                figures.reply_over_first += 1  # a reply shorter than the lead: nothing to interrupt
+            elif stop is None:
                 figures.missed += 1
             else:
-                figures.interrupts.append(round((stop - said.feed.at(clip.speech_start_s)) * 1000, 1))
+                figures.interrupts.append(round((stop - onset) * 1000, 1))
         if progress is not None:
             progress()
     await call.close()

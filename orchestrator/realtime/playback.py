@@ -156,13 +156,18 @@ class ReplyPlayer:
         reply = self._reply
         return round(len(reply.pcm) / 2 / PLAYER_RATE * 1000.0, 1) if reply else 0.0
 
-    def audible(self) -> bool:
-        """Is the bot's voice playing at the far end right now?"""
+    def ends_at(self) -> float | None:
+        """Clock time the current reply's audio sent so far runs out at the far end (None once stopped)."""
         reply = self._reply
         if reply is None or reply.stopped_at is not None or not reply.spans:
-            return False
+            return None
         last = reply.spans[-1]
-        return self._clock() < last.at + last.seconds
+        return last.at + last.seconds
+
+    def audible(self) -> bool:
+        """Is the bot's voice playing at the far end right now?"""
+        end = self.ends_at()
+        return end is not None and self._clock() < end
 
     def heard(self) -> Heard:
         """What the caller has heard of the current reply (up to now, or up to the stop)."""

@@ -59,12 +59,23 @@ async def test_the_barge_in_run_measures_from_the_true_onset_to_the_stop(setting
     pipeline.store.close()
 
 
+@pytest.mark.asyncio
+async def test_speech_that_begins_after_a_short_reply_played_out_is_no_missed_barge_in(settings: Settings) -> None:
+    pipeline = _pipeline(settings, ["Hello.", "What are your opening hours?", "Actually, what is my balance?"],
+                         per_char=0.002)  # every reply is over long before the clip starts 1.8 s in
+    figures = await barge_in(pipeline, LevelVAD(), _clip(0.5), [_clip(0.8), _clip(1.2)])
+
+    assert figures.interrupts == [] and figures.missed == 0 and figures.reply_over_first == 1
+    assert figures.splits == 0 and figures.dropped == 0
+    pipeline.store.close()
+
+
 def test_a_target_with_no_turns_behind_it_is_not_met() -> None:
     none = {"p50": 0.0, "p95": 0.0, "n": 0}
     report = {
         "voice_to_voice_uncached_ms": {"p50": 300.0, "p95": 400.0, "n": 12},
         "endpointed_voice_to_voice_uncached_ms": none,
-        "interrupt_ms": {"p50": 260.0, "p95": 300.0, "n": 12},
+        "interrupt_ms": {"p50": 260.0, "p95": 300.0, "n": 12, "missed": 1},
         "startup_to_ready_s": 7.0, "peak_rss_mb": 1100.0, "questions_split": 0, "turns_dropped": 1,
     }
     met = _targets("whisper-base", report)["targets_met"]
@@ -72,3 +83,4 @@ def test_a_target_with_no_turns_behind_it_is_not_met() -> None:
     assert met["endpointed_voice_to_voice_p50"] is None
     assert met["interrupt_p50"] is False
     assert met["no_split_or_dropped_turn"] is False
+    assert met["no_missed_barge_in"] is False
