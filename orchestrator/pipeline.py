@@ -13,6 +13,7 @@ import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
+from loguru import logger
 
 from orchestrator import audio as audio_mod
 from orchestrator.adapters.activation import session_choice
@@ -40,7 +41,9 @@ from orchestrator.turn.stt import Heard, SpeechToText
 if TYPE_CHECKING:
     from orchestrator.cache.turns import TurnCache
 
-__all__ = ["AudioChunkCallback", "AudioInput", "AudioStream", "Pipeline", "TurnResult"]
+__all__ = ["HOLD_LIMIT_S", "AudioChunkCallback", "AudioInput", "AudioStream", "Pipeline", "TurnResult"]
+
+HOLD_LIMIT_S = 30.0  # the longest a held turn waits to save (the caller's speech is settled in about a second)
 
 
 class Pipeline:
@@ -66,6 +69,7 @@ class Pipeline:
         self._answers = CachedAnswers(cache, Compliance(settings, self._dialog))
         self._speech = Speech(tts, (AI_DISCLOSURE, *dialog.fixed_phrases()), cache_size=tts_cache_size)
         self._called_off: set[str] = set()  # sessions whose running turn is being called off
+        self._holds: dict[str, asyncio.Event] = {}  # sessions whose running turn must wait before it saves
 
     # The parts, as the faces see them; setting one swaps it in the stage that uses it.
     @property
@@ -144,6 +148,7 @@ class Pipeline:
                 ctx = TurnContext.begin(self.tracer, state, "text" if text is not None else "audio", self.backends)
                 try:
                     heard, spoken = await self._stages(ctx, text, audio, on_audio_chunk)
+                    await self._held(sid)
                 except asyncio.CancelledError:
                     await self._sessions.close_cut(ctx, called_off=sid in self._called_off)
                     raise
@@ -157,6 +162,7 @@ class Pipeline:
                 return await self._sessions.close(ctx, heard, spoken)
         finally:
             self._called_off.discard(sid)  # a call-off is for the turn running when it was made, never a later one
+            self.release_close(sid)  # so is a hold
 
     async def _stages(
         self, ctx: TurnContext, text: str | None, audio: AudioSource | None, on_audio_chunk: AudioChunkCallback | None
@@ -191,6 +197,25 @@ class Pipeline:
         """The session's running turn is about to be cancelled because the caller went on: its words will join
         the next turn, so the cancelled one must leave the dialog where it was (``turn_ended.called_off``)."""
         self._called_off.add(validate_session_id(session_id))
+
+    def hold_close(self, session_id: str) -> None:
+        """Speech that may join the session's running turn began: the turn makes its reply, then waits before
+        saving until ``release_close`` or its cancellation (a call-off), at most ``HOLD_LIMIT_S``."""
+        self._holds.setdefault(validate_session_id(session_id), asyncio.Event())
+
+    def release_close(self, session_id: str) -> None:
+        """The speech did not join the running turn: it saves what it did."""
+        hold = self._holds.pop(validate_session_id(session_id), None)
+        if hold is not None:
+            hold.set()
+
+    async def _held(self, sid: str) -> None:
+        hold = self._holds.get(sid)
+        if hold is not None:
+            try:
+                await asyncio.wait_for(hold.wait(), HOLD_LIMIT_S)
+            except TimeoutError:  # whoever held it is gone: the turn must end all the same
+                logger.warning("a turn of session {} was held past {} s; saving it", sid, HOLD_LIMIT_S)
 
     async def mark_cut(self, session_id: str) -> None:
         """The caller barged in on the last reply after its turn had ended (it was still playing): its history

@@ -101,3 +101,8 @@ class Conversation(Protocol):
         """The running turn is about to be cancelled and its words joined to the caller's next ones: it must
         leave the dialog as it was."""
         ...
+
+    def hold_turn(self, held: bool) -> None:
+        """Speech that may join the running turn began (True), or was settled (False): while held, the
+        running turn makes its reply but waits before saving what it did."""
+        ...

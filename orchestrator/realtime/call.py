@@ -80,6 +80,13 @@ class LiveCall:
         """The engine joins the running turn's words to the caller's next ones: the dialog keeps its state."""
         self.pipeline.call_off(self.session_id)
 
+    def hold_turn(self, held: bool) -> None:
+        """The running turn waits before saving while the caller's new speech may still join it."""
+        if held:
+            self.pipeline.hold_close(self.session_id)
+        else:
+            self.pipeline.release_close(self.session_id)
+
     async def cut_turn(self, heard: Heard) -> None:
         """The caller barged in: note what they heard; the face shows it.
 

@@ -27,15 +27,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from loguru import logger
 
 from orchestrator.audio import TARGET_RATE, StreamResampler, pcm16_samples
 from orchestrator.realtime.base import Conversation, EngineConfig, TurnHandle, Utterance
-from orchestrator.realtime.judge import Completion, sounds_like_backchannel, turn_completion
+from orchestrator.realtime.judge import sounds_like_backchannel, turn_completion
 from orchestrator.realtime.playback import Heard, ReplyPlayer
+from orchestrator.realtime.segment import Segment, Spec
 from orchestrator.realtime.tape import Tape
 from orchestrator.realtime.vad import WINDOW, SpeechDetector
 from orchestrator.stt.base import STT, Transcription
@@ -50,35 +50,6 @@ def _ms(samples: int) -> float:
 
 def _samples(ms: float) -> int:
     return round(ms * TARGET_RATE / 1000.0)
-
-
-@dataclass
-class _Segment:
-    """One stretch of caller speech, from its first voiced window to its end."""
-
-    start: int
-    last_voice: int
-    onset_at: float  # clock time the onset arrived
-    barge: bool  # began while the bot was speaking
-    voiced: int = 0
-    silence: int = 0
-    pauses: int = 0
-    in_voice: bool = True
-    spec_asked: bool = False
-    decision: Completion | None = None
-    stopped_at: float | None = None  # clock time playback was stopped for it (barge-in)
-    heard: Heard | None = None
-    confirmed: bool = False  # a real barge-in, not a backchannel
-
-
-@dataclass
-class _Spec:
-    """A speech-to-text run over ``segment``'s audio up to ``covers``."""
-
-    segment: _Segment
-    covers: int
-    task: asyncio.Task[tuple[Transcription, float]]
-    during_pause: bool = True  # started while waiting out the pause (not once the turn had ended)
 
 
 class RealtimeEngine:
@@ -107,11 +78,11 @@ class RealtimeEngine:
         self._tape = Tape()
         self._windows = 0  # windows judged so far; window k ends at sample (k + 1) * WINDOW
         self._arrived = (0, clock())  # (tape end, clock) of the latest chunk
-        self._seg: _Segment | None = None
-        self._last: _Segment | None = None  # the segment the running turn answers
+        self._seg: Segment | None = None
+        self._last: Segment | None = None  # the segment the running turn answers
         self._last_endpoint_at = 0.0  # clock time of its endpoint
         self._turn: TurnHandle | None = None
-        self._spec: _Spec | None = None
+        self._spec: Spec | None = None
         self._stt_lock = asyncio.Lock()
         self._worker: asyncio.Task[None] | None = None
 
@@ -222,7 +193,7 @@ class RealtimeEngine:
         """Would speech now join the last utterance? (Its turn runs, and the bot has said nothing yet.)"""
         return self._turn_running() and self._last is not None and self._player.sent_ms() == 0
 
-    async def _open(self, end: int) -> _Segment:
+    async def _open(self, end: int) -> Segment:
         start = end - WINDOW
         turn, last = self._turn, self._last
         if self._may_join() and turn is not None and last is not None:
@@ -233,9 +204,15 @@ class RealtimeEngine:
             last.decision, last.spec_asked = None, False
             return last
         speaking = self._player.audible() or (turn is not None and not turn.done() and self._player.sent_ms() > 0)
-        return _Segment(start=start, last_voice=end, onset_at=self._at(start), barge=speaking)
+        seg = Segment(start=start, last_voice=end, onset_at=self._at(start), barge=speaking)
+        if speaking and last is not None and self._turn_running() and self._within_join(seg.onset_at):
+            # It may join the answer being made (told only once it is judged a barge-in, at the pause):
+            # that turn must not save its outcome meanwhile, or a call-off would come too late.
+            seg.holds = True
+            self._talk.hold_turn(True)
+        return seg
 
-    def _resumed(self, seg: _Segment) -> None:
+    def _resumed(self, seg: Segment) -> None:
         seg.pauses += 1
         seg.decision, seg.spec_asked = None, False
         spec = self._spec
@@ -249,18 +226,18 @@ class RealtimeEngine:
 
     # -- speech-to-text ----------------------------------------------------------
 
-    def _audio(self, seg: _Segment, until: int) -> np.ndarray:
+    def _audio(self, seg: Segment, until: int) -> np.ndarray:
         cfg = self.config
         return self._tape.slice(seg.start - _samples(cfg.preroll_ms), until + _samples(cfg.pad_ms))
 
-    def _speculate(self, seg: _Segment, *, during_pause: bool = True) -> _Spec:
+    def _speculate(self, seg: Segment, *, during_pause: bool = True) -> Spec:
         covers = seg.last_voice
         audio = self._audio(seg, covers)
         if self._spec is not None and self._spec.segment is seg and not self._spec.task.done():
             self._talk.emit(listening.speculation("superseded", audio_ms=_ms(self._spec.covers - seg.start)))
         seg.spec_asked = True
         task = asyncio.create_task(self._transcribe(audio, lambda: self._spec is not None and self._spec.task is task))
-        self._spec = _Spec(seg, covers, task, during_pause)
+        self._spec = Spec(seg, covers, task, during_pause)
         return self._spec
 
     async def _transcribe(self, audio: np.ndarray, wanted: Callable[[], bool]) -> tuple[Transcription, float]:
@@ -271,7 +248,7 @@ class RealtimeEngine:
             result = await asyncio.to_thread(self._stt.transcribe, audio)
             return result, round((time.perf_counter() - start) * 1000.0, 1)
 
-    async def _transcript(self, seg: _Segment) -> tuple[Transcription, float, bool]:
+    async def _transcript(self, seg: Segment) -> tuple[Transcription, float, bool]:
         """The whole segment's transcript, its STT ms, and whether the speculation during the pause made it."""
         spec = self._spec
         if spec is None or spec.segment is not seg or spec.covers < seg.last_voice:
@@ -281,11 +258,11 @@ class RealtimeEngine:
 
     # -- decisions ------------------------------------------------------------------
 
-    def _worth_words(self, seg: _Segment) -> bool:
+    def _worth_words(self, seg: Segment) -> bool:
         """Enough voice for a turn (over the bot's reply: enough to have stopped it)."""
         return seg.voiced >= _samples(self.config.min_speech_ms) and not (seg.barge and seg.stopped_at is None)
 
-    async def _pause(self, seg: _Segment) -> None:
+    async def _pause(self, seg: Segment) -> None:
         """The silence reached the stop delay: noise, a backchannel, the end of the turn, or wait on."""
         cfg = self.config
         if seg.decision is None:
@@ -320,16 +297,22 @@ class RealtimeEngine:
             await self._confirm_barge(seg)
         await self._endpoint(seg, "mic_off", 0.0)
 
-    def _noise(self, seg: _Segment, reason: str, text: str = "") -> None:
+    def _noise(self, seg: Segment, reason: str, text: str = "") -> None:
         self._talk.emit(listening.noise(duration_ms=_ms(seg.last_voice - seg.start), reason=reason, text=text))
         self._close(seg)
 
-    def _close(self, seg: _Segment) -> None:
+    def _close(self, seg: Segment) -> None:
         if self._spec is not None and self._spec.segment is seg:
             self._spec = None
+        self._release(seg)
         self._seg = None
 
-    async def _endpoint(self, seg: _Segment, verdict: str, stop_ms: float) -> None:
+    def _release(self, seg: Segment) -> None:
+        if seg.holds:
+            seg.holds = False
+            self._talk.hold_turn(False)
+
+    async def _endpoint(self, seg: Segment, verdict: str, stop_ms: float) -> None:
         result, stt_ms, speculative = await self._transcript(seg)
         if not result.text.strip():
             self._noise(seg, "no_words")
@@ -353,7 +336,7 @@ class RealtimeEngine:
 
     # -- barge-in ---------------------------------------------------------------------
 
-    async def _barge_progress(self, seg: _Segment) -> None:
+    async def _barge_progress(self, seg: Segment) -> None:
         cfg = self.config
         if seg.stopped_at is None and _ms(seg.voiced) >= cfg.barge_in_min_ms:
             seg.heard = await self._player.stop()
@@ -361,7 +344,7 @@ class RealtimeEngine:
         if seg.stopped_at is not None and _ms(seg.voiced) > cfg.backchannel_max_ms:
             await self._confirm_barge(seg)
 
-    async def _confirm_barge(self, seg: _Segment) -> None:
+    async def _confirm_barge(self, seg: Segment) -> None:
         """It is a real barge-in: drop the rest of the reply and say how much was heard."""
         seg.confirmed = True
         if seg.stopped_at is None:  # e.g. the microphone went off mid-burst
@@ -377,11 +360,12 @@ class RealtimeEngine:
             self._turn.cancel()
         self._talk.emit(listening.interrupted(heard_ms=heard.ms, heard_text=heard.text, reply_ms=heard.reply_ms,
                                               stop_ms=round((seg.stopped_at - seg.onset_at) * 1000.0, 1)))
+        self._release(seg)
         await self._talk.cut_turn(heard)
         if join and self._last is not None:
             self._join(seg, self._last)
 
-    def _join(self, seg: _Segment, last: _Segment) -> None:
+    def _join(self, seg: Segment, last: Segment) -> None:
         """Make ``seg`` the continuation of ``last`` (its speculation no longer covers it)."""
         if self._spec is not None and self._spec.segment is seg:
             self._spec = None
@@ -391,7 +375,7 @@ class RealtimeEngine:
         seg.decision, seg.spec_asked = None, False
         self._turn = None
 
-    async def _backchannel(self, seg: _Segment, heard: Transcription) -> None:
+    async def _backchannel(self, seg: Segment, heard: Transcription) -> None:
         assert seg.stopped_at is not None
         await self._player.resume()
         paused = round((self._clock() - seg.stopped_at) * 1000.0, 1)

@@ -59,6 +59,7 @@ class ScriptedConversation:
     cuts: list[Heard] = field(default_factory=list)
     cancelled: int = 0
     called_off: int = 0
+    holds: list[bool] = field(default_factory=list)
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
 
     def emit(self, event: EventBase) -> None:
@@ -95,6 +96,9 @@ class ScriptedConversation:
 
     def call_off_turn(self) -> None:
         self.called_off += 1
+
+    def hold_turn(self, held: bool) -> None:
+        self.holds.append(held)
 
 
 def voice(seconds: float) -> np.ndarray:

@@ -71,3 +71,25 @@ async def test_concurrent_turns_of_one_session_run_one_after_the_other_and_lose_
     state = fake_pipeline.store.load("busy")
     assert state.turns == 3 and len(state.history) == 3
     assert state.dialog["loan"] == {"principal": "25000", "term_months": 60, "rate_percent": "6.5"}
+
+
+async def test_a_held_turn_makes_its_reply_but_saves_only_once_released(fake_pipeline):
+    fake_pipeline.hold_close("s-held")
+    turn = asyncio.create_task(fake_pipeline.run_turn("s-held", text="What are your opening hours?"))
+    for _ in range(200):  # the reply is made; the save waits
+        await asyncio.sleep(0.005)
+    assert not turn.done() and fake_pipeline.store.load("s-held") is None
+
+    fake_pipeline.release_close("s-held")
+    result = await asyncio.wait_for(turn, 5)
+    state = fake_pipeline.store.load("s-held")
+    assert result.turn == 1 and state is not None and state.turns == 1
+
+
+async def test_a_hold_nobody_lets_go_of_ends_after_its_limit(fake_pipeline, monkeypatch):
+    monkeypatch.setattr("orchestrator.pipeline.HOLD_LIMIT_S", 0.05)
+    fake_pipeline.hold_close("s-stuck")
+    result = await asyncio.wait_for(fake_pipeline.run_turn("s-stuck", text="hello"), 5)
+    assert result.turn == 1
+    # The hold belonged to that turn: the next one is not held.
+    assert (await asyncio.wait_for(fake_pipeline.run_turn("s-stuck", text="hello"), 1)).turn == 2

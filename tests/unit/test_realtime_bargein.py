@@ -141,3 +141,19 @@ async def test_a_barge_in_after_the_join_window_is_a_turn_of_its_own() -> None:
     assert second.start_ms > first.endpoint_ms
     assert talk.called_off == 0  # a barge-in of its own: the cut answer stands
     assert second.transcript.text == "Make it ten years."
+
+
+@pytest.mark.parametrize(("gap_s", "holds"), [(0.5, [True, False]), (2.0, [])])
+async def test_speech_that_may_join_the_answer_being_made_holds_it_until_it_is_judged(
+    gap_s: float, holds: list[bool]
+) -> None:
+    # The answer is still being made (linger): a backchannel begun inside the 1.5 s join window holds
+    # its saving until the backchannel is judged, and lets go then; one begun later holds nothing.
+    engine, talk, _out, clock, _stt = engine_for(["What is the rate?", "Uh-huh."], reply_s=6.0, linger=True,
+                                                stop_ms=STOP)
+    await Stream().talk(1.0).pause(0.6).feed(engine, clock)
+    await Stream().pause(gap_s).talk(0.4).pause(0.6).feed(engine, clock)
+
+    assert len(talk.fields("backchannel")) == 1 and talk.cancelled == 0
+    assert talk.holds == holds
+    talk.release()

@@ -103,3 +103,46 @@ async def test_a_turn_called_off_because_the_caller_went_on_leaves_the_dialog_wh
     assert [h.turn for h in state.history] == [1, 3]  # the called-off turn left no answer behind
     assert state.history[-1].user == "Yes, that's right." and "payment" in state.history[-1].figures
     pipeline.store.close()
+
+
+async def test_words_begun_while_the_answer_was_made_join_it_even_when_they_are_judged_after_it_was_made(
+    fake_settings: Settings,
+) -> None:
+    """Short words ("That's right.") are judged at their pause, after the answer to "Yes." was made in full:
+    begun while it was being made, they still join it, so its answer must not have been saved meanwhile."""
+    stt = FakeSTT(["I'd like to borrow 25,000 dollars over 5 years at 6.5 percent.", "Yes.", "Yes, that's right."])
+    pipeline = make_pipeline(fake_settings, stt=stt)
+    clock = FakeClock()
+    player = ReplyPlayer(RecordingOut(clock), clock=clock)
+    piece_out, go_on = asyncio.Event(), asyncio.Event()
+
+    async def run(utterance: Utterance, audio: AudioInput, on_piece: PieceCallback) -> object:
+        async def piece(index: int, samples: np.ndarray, rate: int) -> None:
+            await on_piece(index, samples, rate)
+            if utterance.transcript.text == "Yes.":
+                piece_out.set()
+                await go_on.wait()  # the rest is made once the caller has begun to speak again
+        return await pipeline.run_turn("live-4", audio=audio, on_audio_chunk=piece)
+
+    call = LiveCall(pipeline, "live-4", player, run=run)
+    engine = RealtimeEngine(LevelVAD(), stt, call, player, config=EngineConfig(stop_ms=400), input_rate=RATE,
+                            clock=clock)
+    await Stream().talk(1.5).pause(0.6).feed(engine, clock)
+    await engine.turn  # type: ignore[misc]
+    clock.now += 30  # the confirmation question has played out
+    await Stream().talk(0.4).pause(0.45).feed(engine, clock)
+    await asyncio.wait_for(piece_out.wait(), 5)
+    await Stream().talk(0.6).feed(engine, clock)  # over the answer's first piece, moments after the endpoint
+    go_on.set()
+    for _ in range(50):  # the answer is made in full while the words are still going on
+        await asyncio.sleep(0)
+    await Stream().pause(0.6).feed(engine, clock)
+    await engine.turn  # type: ignore[misc]
+
+    ended = [e for e in read_jsonl(fake_settings.logs_dir / "live-4.jsonl") if e.type == "turn_ended"]
+    assert [(e.turn, e.ok, e.cut, e.called_off) for e in ended] == [
+        (1, True, False, False), (2, False, True, True), (3, True, False, False)]
+    state = pipeline.store.load("live-4")
+    assert state is not None and [h.turn for h in state.history] == [1, 3]
+    assert state.history[-1].user == "Yes, that's right." and "payment" in state.history[-1].figures
+    pipeline.store.close()
