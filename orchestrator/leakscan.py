@@ -131,9 +131,10 @@ def to_digit_runs(text: str) -> list[_Run]:
                 close()
         elif kind == "s":
             decimal_point = text[s] == "." and previous_kind == "d" and e < len(text) and text[e].isdecimal()
-            # "12.5" ends the run, unless the digits go on in dotted groups ("4111.1111.1111")
-            # or follow a cue ("security code is 5.76")
-            if decimal_point and not words and not _dotted_chain(text, s) and not _cued(text, run):
+            # "12.5" ends the run, unless the digits go on in dotted groups ("4111.1111.1111"), follow
+            # a cue ("security code is 5.76") or close a long grouped number ("60-11, 1159, 8410, 91.99")
+            long_run = len(run.digits) >= 8 and len(run.group_sizes) >= 3
+            if decimal_point and not words and not _dotted_chain(text, s) and not _cued(text, run) and not long_run:
                 close()
                 previous_kind, previous_end = kind, e
                 continue

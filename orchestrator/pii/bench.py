@@ -26,6 +26,7 @@ def hostile_texts(size: int = MAX_INPUT_CHARS) -> dict[str, str]:
         "cue_floods": "cvv card account ssn pin " * size,
         "email_floods": "a.b@c.de" * size,
         "broken_numbers": "card 123 a 456 " * size,  # every run bridged with the next after its cue
+        "lead_digits": "card 1 a 456 " * size,  # a digit too few for a run, then a word, before every run
         "glued_letters": "card 4850A 0283 W-5 " * size,  # letters Whisper glues into groups
         "letters": "a" * size,
         "iban_like": "GB82 " * size,

@@ -33,7 +33,7 @@ from stdnum.us import ssn
 from orchestrator.pii.cues import CueIndex
 from orchestrator.pii.runs import Run
 
-__all__ = ["Budget", "bridged", "classify", "continues", "worth_parsing"]
+__all__ = ["LEAD_CHARS", "Budget", "bridged", "classify", "continues", "led", "worth_parsing"]
 
 MAX_DIGITS = 40
 _CARD_MIN, _CARD_MAX = 13, 19
@@ -47,6 +47,10 @@ _MONEY_IN_RUN = re.compile(r"[$£€¥₹]|\.\d{2}(?!\d)")
 # Between two parts of one number said after its cue: separators and at most two short words.
 _BRIDGE_RE = re.compile(r"[\s,.\-/]*+(?:[a-z]{1,6}[\s,.\-/]++){0,2}+")
 _BRIDGE_CHARS = 20
+# One or two digits, then a word or two, at the end of the text before a run: "2 will" before "7 9 5 0 8 0"
+# ("two oh seven..." heard as "2 will 7 ..."). Too short to be a run, they still stand between a cue and it.
+LEAD_CHARS = _BRIDGE_CHARS + 2
+_LEAD_RE = re.compile(r"(?<![\d.,])(\d{1,2})[\s,.\-/]*+(?:[a-z]{1,6}[\s,.\-/]++){1,2}+")
 # Between a masked number and the rest of it: separators and at most one short word or filler.
 _CONTINUES_RE = re.compile(r"[\s,.\-/]*+(?:(?:[a-z]{1,3}|umm|erm)[\s,.\-/]++)?+")
 _UNIT_AFTER_RE = re.compile(
@@ -195,6 +199,16 @@ def bridged(text: str, first: Run, second: Run, cues: CueIndex) -> Run | None:
             or _MONEY_IN_RUN.search(text, max(0, first.start - 1), second.end)):
         return None
     return Run(first.start, second.end, first.groups + second.groups, first.spoken or second.spoken)
+
+
+def led(text: str, run: Run, cues: CueIndex) -> Run | None:
+    """``run`` with the one or two digits a misheard word cut off its start ("My account number is 2 will
+    7 9 5 0 8 0"), when a cue introduced those digits and together they make a number of its kind; else None."""
+    low = max(0, run.start - LEAD_CHARS)
+    match = next((m for m in _LEAD_RE.finditer(text, low, run.start) if m.end() == run.start), None)
+    if match is None:
+        return None
+    return bridged(text, Run(match.start(1), match.end(1), [match.group(1)]), run, cues)
 
 
 def continues(text: str, run: Run, masked_end: int) -> bool:

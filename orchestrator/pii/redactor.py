@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from orchestrator.pii.alnum import Span, find_emails, find_ibans, find_spoken_iban
 from orchestrator.pii.cues import CueIndex
-from orchestrator.pii.detect import Budget, bridged, classify, continues, worth_parsing
+from orchestrator.pii.detect import LEAD_CHARS, Budget, bridged, classify, continues, led, worth_parsing
 from orchestrator.pii.runs import Run, find_runs
 
 __all__ = ["MASKS", "MAX_INPUT_CHARS", "find_pii", "redact"]
@@ -72,6 +72,11 @@ def find_pii(text: str) -> list[Span]:
             found = last[2]  # the rest of the number just masked, cut off by a misheard word
         span = run
         if found is None and kept is not None and (whole := bridged(low, kept, run, cues)) is not None:
+            found = classify(low, whole, cues, budget)
+            span = whole
+        # Digits too few for a run, cut off its start by a misheard word (never the last run kept: bridged).
+        if found is None and (kept is None or run.start - kept.end > LEAD_CHARS) and (
+                whole := led(low, run, cues)) is not None:
             found = classify(low, whole, cues, budget)
             span = whole
         if found is None:
