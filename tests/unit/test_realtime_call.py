@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import numpy as np
 import pytest
 
 from orchestrator.audio import pcm16_samples
 from orchestrator.config import Settings
-from orchestrator.pipeline import AudioInput
+from orchestrator.pipeline import AudioInput, Pipeline
 from orchestrator.realtime import EngineConfig, LevelVAD, RealtimeEngine, ReplyPlayer, Utterance
 from orchestrator.realtime.call import LiveCall, PieceCallback
 from orchestrator.stt.fake import FakeSTT
@@ -66,43 +67,69 @@ async def test_the_next_utterance_is_stamped_with_the_next_turn_number(fake_sett
     pipeline.store.close()
 
 
-async def test_a_turn_called_off_because_the_caller_went_on_leaves_the_dialog_where_it_was(
-    fake_settings: Settings,
-) -> None:
-    """ "Yes." ... "that's right": the endpoint after "Yes." was too soon, and its answer must not stand."""
-    stt = FakeSTT(["I'd like to borrow 25,000 dollars over 5 years at 6.5 percent.", "Yes.", "Yes, that's right."])
-    pipeline = make_pipeline(fake_settings, stt=stt)
+_LOAN = "I'd like to borrow 25,000 dollars over 5 years at 6.5 percent."
+PieceHook = Callable[[Utterance], Awaitable[None]]
+
+
+async def _confirming(settings: Settings, session: str, after_piece: PieceHook, before_piece: PieceHook | None = None,
+                      ) -> tuple[Pipeline, RealtimeEngine, FakeClock]:
+    """A live call whose loan question was answered: the bot now asks to confirm. The hooks run around
+    each reply piece of every later turn (to hold an answer while the caller goes on)."""
+    stt = FakeSTT([_LOAN, "Yes.", "Yes, that's right."])
+    pipeline = make_pipeline(settings, stt=stt)
     clock = FakeClock()
     player = ReplyPlayer(RecordingOut(clock), clock=clock)
-    thinking = asyncio.Event()
 
     async def run(utterance: Utterance, audio: AudioInput, on_piece: PieceCallback) -> object:
-        async def slow_first_piece(index: int, samples: np.ndarray, rate: int) -> None:
-            if utterance.transcript.text == "Yes.":
-                thinking.set()
-                await asyncio.Event().wait()  # still being made when the caller goes on
+        async def piece(index: int, samples: np.ndarray, rate: int) -> None:
+            if before_piece is not None:
+                await before_piece(utterance)
             await on_piece(index, samples, rate)
-        return await pipeline.run_turn("live-3", audio=audio, on_audio_chunk=slow_first_piece)
+            await after_piece(utterance)
+        hooked = piece if utterance.transcript.text != _LOAN else on_piece
+        return await pipeline.run_turn(session, audio=audio, on_audio_chunk=hooked)
 
-    call = LiveCall(pipeline, "live-3", player, run=run)
+    call = LiveCall(pipeline, session, player, run=run)
     engine = RealtimeEngine(LevelVAD(), stt, call, player, config=EngineConfig(stop_ms=400), input_rate=RATE,
                             clock=clock)
     await Stream().talk(1.5).pause(0.6).feed(engine, clock)
     await engine.turn  # type: ignore[misc]
     clock.now += 30  # the confirmation question has played out
+    return pipeline, engine, clock
+
+
+def _assert_yes_was_called_off_and_joined(settings: Settings, pipeline: Pipeline, session: str) -> None:
+    ended = [e for e in read_jsonl(settings.logs_dir / f"{session}.jsonl") if e.type == "turn_ended"]
+    assert [(e.turn, e.ok, e.cut, e.called_off) for e in ended] == [
+        (1, True, False, False), (2, False, True, True), (3, True, False, False)]
+    state = pipeline.store.load(session)
+    assert state is not None
+    assert [h.turn for h in state.history] == [1, 3]  # the called-off turn left no answer behind
+    assert state.history[-1].user == "Yes, that's right." and "payment" in state.history[-1].figures
+    pipeline.store.close()
+
+
+async def test_a_turn_called_off_because_the_caller_went_on_leaves_the_dialog_where_it_was(
+    fake_settings: Settings,
+) -> None:
+    """ "Yes." ... "that's right": the endpoint after "Yes." was too soon, and its answer must not stand."""
+    thinking = asyncio.Event()
+
+    async def stall(utterance: Utterance) -> None:
+        if utterance.transcript.text == "Yes.":
+            thinking.set()
+            await asyncio.Event().wait()  # still being made when the caller goes on
+
+    async def nothing(_utterance: Utterance) -> None:
+        return None
+
+    pipeline, engine, clock = await _confirming(fake_settings, "live-3", nothing, before_piece=stall)
     await Stream().talk(0.4).pause(0.45).feed(engine, clock)
     await asyncio.wait_for(thinking.wait(), 5)
     await Stream().talk(0.6).pause(0.6).feed(engine, clock)
     await engine.turn  # type: ignore[misc]
 
-    ended = [e for e in read_jsonl(fake_settings.logs_dir / "live-3.jsonl") if e.type == "turn_ended"]
-    assert [(e.turn, e.ok, e.cut, e.called_off) for e in ended] == [
-        (1, True, False, False), (2, False, True, True), (3, True, False, False)]
-    state = pipeline.store.load("live-3")
-    assert state is not None
-    assert [h.turn for h in state.history] == [1, 3]  # the called-off turn left no answer behind
-    assert state.history[-1].user == "Yes, that's right." and "payment" in state.history[-1].figures
-    pipeline.store.close()
+    _assert_yes_was_called_off_and_joined(fake_settings, pipeline, "live-3")
 
 
 async def test_words_begun_while_the_answer_was_made_join_it_even_when_they_are_judged_after_it_was_made(
@@ -110,26 +137,14 @@ async def test_words_begun_while_the_answer_was_made_join_it_even_when_they_are_
 ) -> None:
     """Short words ("That's right.") are judged at their pause, after the answer to "Yes." was made in full:
     begun while it was being made, they still join it, so its answer must not have been saved meanwhile."""
-    stt = FakeSTT(["I'd like to borrow 25,000 dollars over 5 years at 6.5 percent.", "Yes.", "Yes, that's right."])
-    pipeline = make_pipeline(fake_settings, stt=stt)
-    clock = FakeClock()
-    player = ReplyPlayer(RecordingOut(clock), clock=clock)
     piece_out, go_on = asyncio.Event(), asyncio.Event()
 
-    async def run(utterance: Utterance, audio: AudioInput, on_piece: PieceCallback) -> object:
-        async def piece(index: int, samples: np.ndarray, rate: int) -> None:
-            await on_piece(index, samples, rate)
-            if utterance.transcript.text == "Yes.":
-                piece_out.set()
-                await go_on.wait()  # the rest is made once the caller has begun to speak again
-        return await pipeline.run_turn("live-4", audio=audio, on_audio_chunk=piece)
+    async def wait_for_the_caller(utterance: Utterance) -> None:
+        if utterance.transcript.text == "Yes.":
+            piece_out.set()
+            await go_on.wait()  # the rest is made once the caller has begun to speak again
 
-    call = LiveCall(pipeline, "live-4", player, run=run)
-    engine = RealtimeEngine(LevelVAD(), stt, call, player, config=EngineConfig(stop_ms=400), input_rate=RATE,
-                            clock=clock)
-    await Stream().talk(1.5).pause(0.6).feed(engine, clock)
-    await engine.turn  # type: ignore[misc]
-    clock.now += 30  # the confirmation question has played out
+    pipeline, engine, clock = await _confirming(fake_settings, "live-4", wait_for_the_caller)
     await Stream().talk(0.4).pause(0.45).feed(engine, clock)
     await asyncio.wait_for(piece_out.wait(), 5)
     await Stream().talk(0.6).feed(engine, clock)  # over the answer's first piece, moments after the endpoint
@@ -139,10 +154,4 @@ async def test_words_begun_while_the_answer_was_made_join_it_even_when_they_are_
     await Stream().pause(0.6).feed(engine, clock)
     await engine.turn  # type: ignore[misc]
 
-    ended = [e for e in read_jsonl(fake_settings.logs_dir / "live-4.jsonl") if e.type == "turn_ended"]
-    assert [(e.turn, e.ok, e.cut, e.called_off) for e in ended] == [
-        (1, True, False, False), (2, False, True, True), (3, True, False, False)]
-    state = pipeline.store.load("live-4")
-    assert state is not None and [h.turn for h in state.history] == [1, 3]
-    assert state.history[-1].user == "Yes, that's right." and "payment" in state.history[-1].figures
-    pipeline.store.close()
+    _assert_yes_was_called_off_and_joined(fake_settings, pipeline, "live-4")
