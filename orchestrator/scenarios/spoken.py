@@ -10,7 +10,8 @@ said twice must be heard twice), whatever its unit: Whisper may drop a "$".
 The ways Whisper writes a right figure are read as that figure, measured on
 Piper quotes: "$9,320 in two cents" (and, heard as "in"), "$273,000
 $54.65" (one amount split in two), "$827.5" for "eight hundred twenty-seven
-dollars and five cents" and "$7,09.97" for "$7,009.97" (a dropped zero).
+dollars and five cents", "$7,09.97" for "$7,009.97" (a dropped zero) and "80R6.5%" for "APR
+is 6.5%" (a misheard word glued on).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ SPOKEN_KINDS = ("money", "percent")
 _SHORT_GROUP = re.compile(r"(?<=\d),(\d{2})(?=\.\d|[^\d,]|$)")  # "7,09.97": a thousands group lost its zero
 _CENTS = re.compile(r"\$?(\d+(?:\.\d+)?)(?:\s*dollars?)?,?\s+(?:and|in)\s+(\d{1,2})\s*cents?\b", re.I)
 _SPLIT = re.compile(r"\$(\d*000),?\s+\$(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d)")  # "$273000 $54.65"
-_NUMBER = re.compile(r"(\$)?(?<![\w.])(\d+)(?:\.(\d+))?")
+# A number starts after no digit, point or lower-case letter: Whisper glues a word it misheard in capitals
+# to the figure after it ("the 80R6.5%" for "the APR is 6.5%").
+_NUMBER = re.compile(r"(\$)?(?<![\d.a-z_])(\d+)(?:\.(\d+))?")
 
 
 def _value(text: str) -> Decimal | None:

@@ -112,6 +112,7 @@ def test_a_figure_heard_as_another_number_is_missed_and_one_heard_without_its_un
     ("$273,054.65", "you would repay $273,000, $54.65."),  # one amount written as two
     ("$827.05", "the monthly payment is $827.5 with"),  # "five cents" written as ".5"
     ("$7,009.97", "you would repay $7,09.97."),  # a thousands group that lost its zero
+    ("6.5%", "a final payment of $489.35 and the 80R6.5%."),  # "APR is" misheard and glued on
 ])
 def test_the_ways_whisper_writes_a_right_figure_are_read_as_that_figure(said: str, heard: str):
     assert heard_figures(f"You would repay {said}.", heard) == ([said], [])
