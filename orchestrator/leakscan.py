@@ -24,6 +24,8 @@ join into card-length runs, and a lower-case hex token of 16+ characters
 (a hash, a uuid) is never read as digits. A decimal point inside a run that
 follows a cue ("security code is 5.76", with no quote mark between, so a
 JSON field after a logged cue stays apart) is only a pause: the run goes on.
+So is one between Whisper's pauses ("on 2.60. 989. 6999.") and one that
+closes a long grouped number ("60-11, 1159, 8410, 91.99.").
 """
 
 from __future__ import annotations
